@@ -1,0 +1,301 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using Stateless;
+using Stateless.Graph;
+
+namespace SteerLM.Npc.Characters
+{
+    /// <summary>A change of mood, raised by <see cref="NpcMood.Changed"/>.</summary>
+    public readonly struct MoodChange
+    {
+        /// <summary>Creates a change record.</summary>
+        public MoodChange(Mood from, Mood to, MoodEvent cause, float intensity)
+        {
+            From = from;
+            To = to;
+            Cause = cause;
+            Intensity = intensity;
+        }
+
+        /// <summary>The mood before.</summary>
+        public Mood From { get; }
+
+        /// <summary>The mood after.</summary>
+        public Mood To { get; }
+
+        /// <summary>The event that caused it (<see cref="MoodEvent.Settled"/> or <see cref="MoodEvent.CooledDown"/> when time did).</summary>
+        public MoodEvent Cause { get; }
+
+        /// <summary>Intensity of the new mood, 0..1.</summary>
+        public float Intensity { get; }
+    }
+
+    /// <summary>
+    /// A character's emotional state: a resting mood plus short-lived reactions to game events, each with an intensity
+    /// (0..1) that fades as game time passes. The state machine (Stateless) is private; the game calls intent methods
+    /// (<see cref="Insult"/>, <see cref="Gift"/>, ...) and passes time in with <see cref="Advance"/>. Nothing reads a clock.
+    /// </summary>
+    /// <remarks>
+    /// How far an event moves the character depends on its <see cref="Temperament"/>: every guard of the machine reads it,
+    /// and every guard has a description, so <see cref="ToMermaid"/> draws a graph a designer can read.
+    /// Not thread-safe: use it from the game thread.
+    /// </remarks>
+    public sealed partial class NpcMood
+    {
+        /// <summary>Intensity below which a reaction ends and the resting mood returns.</summary>
+        public const float SettleThreshold = 0.15f;
+
+        /// <summary>Intensity below which anger cools into annoyance.</summary>
+        public const float CoolDownThreshold = 0.4f;
+
+        /// <summary>Intensity of a resting mood other than calm (a grumpy character at rest is mildly annoyed).</summary>
+        public const float RestingIntensity = 0.3f;
+
+        /// <summary>Half-life, in game seconds, with which a boosted resting mood relaxes back to its resting intensity.</summary>
+        public const float RestingHalfLifeSeconds = 30f;
+
+        private readonly StateMachine<MoodState, MoodEvent> _machine;
+        private MoodState _state;
+        private float _intensity;
+        private MoodEvent _pendingCause;
+
+        /// <summary>Creates a mood at rest for a temperament.</summary>
+        /// <param name="temperament">How easily each mood is reached and how fast it fades.</param>
+        /// <param name="restingMood">The mood the character returns to.</param>
+        public NpcMood(Temperament temperament, Mood restingMood = Mood.Calm)
+        {
+            Temperament = temperament ?? throw new ArgumentNullException(nameof(temperament));
+            if (!Enum.IsDefined(typeof(Mood), restingMood))
+            {
+                throw new ArgumentOutOfRangeException(nameof(restingMood), restingMood, "Not a mood.");
+            }
+
+            RestingMood = restingMood;
+            _state = (MoodState)restingMood;
+            _intensity = RestIntensityOf(restingMood);
+            _machine = new StateMachine<MoodState, MoodEvent>(() => _state, s => _state = s);
+            Configure();
+        }
+
+        /// <summary>Creates the mood of a profile, at rest.</summary>
+        public NpcMood(NpcProfile profile)
+            : this((profile ?? throw new ArgumentNullException(nameof(profile))).Temperament, profile.RestingMood)
+        {
+        }
+
+        /// <summary>Raised on the caller's thread whenever the mood changes (not when only its intensity does).</summary>
+        public event Action<MoodChange>? Changed;
+
+        /// <summary>The temperament the guards read.</summary>
+        public Temperament Temperament { get; }
+
+        /// <summary>The mood the character returns to.</summary>
+        public Mood RestingMood { get; }
+
+        /// <summary>The current mood.</summary>
+        public Mood Current => (Mood)_state;
+
+        /// <summary>How strongly the current mood is felt, 0..1.</summary>
+        public float Intensity => _intensity;
+
+        /// <summary>Whether the character is in its resting mood.</summary>
+        public bool IsResting => Current == RestingMood;
+
+        /// <summary>Whether the character is annoyed or angry.</summary>
+        public bool IsHostile => _machine.IsInState(MoodState.Hostile);
+
+        /// <summary>Whether the character is afraid or sad.</summary>
+        public bool IsDistressed => _machine.IsInState(MoodState.Distressed);
+
+        /// <summary>Whether a kind act (a compliment, a gift, help) would change the mood now.</summary>
+        public bool CanBeSoothed => IsHostile || IsDistressed
+            ? Peek(MoodEvent.Complimented) != Current || Peek(MoodEvent.Gifted) != Current
+            : false;
+
+        /// <summary>The player greets the character.</summary>
+        public void Greet() => Fire(MoodEvent.Greeted);
+
+        /// <summary>The player pays a compliment.</summary>
+        public void Compliment() => Fire(MoodEvent.Complimented);
+
+        /// <summary>The player tells a joke.</summary>
+        public void Joke() => Fire(MoodEvent.Joked);
+
+        /// <summary>The player insults the character.</summary>
+        public void Insult() => Fire(MoodEvent.Insulted);
+
+        /// <summary>The player threatens the character.</summary>
+        public void Threaten() => Fire(MoodEvent.Threatened);
+
+        /// <summary>The player helps the character.</summary>
+        public void Help() => Fire(MoodEvent.Helped);
+
+        /// <summary>The player gives a gift.</summary>
+        public void Gift() => Fire(MoodEvent.Gifted);
+
+        /// <summary>The player attacks the character.</summary>
+        public void Attack() => Fire(MoodEvent.Attacked);
+
+        /// <summary>The player ignores the character.</summary>
+        public void Ignore() => Fire(MoodEvent.Ignored);
+
+        /// <summary>Raises a game event by value (for data-driven games); the internal events cannot be raised.</summary>
+        public void Raise(MoodEvent gameEvent)
+        {
+            if (gameEvent == MoodEvent.Settled || gameEvent == MoodEvent.CooledDown || !Enum.IsDefined(typeof(MoodEvent), gameEvent))
+            {
+                throw new ArgumentOutOfRangeException(nameof(gameEvent), gameEvent,
+                    "Only game events can be raised: Greeted, Complimented, Joked, Insulted, Threatened, Helped, Gifted, Attacked, Ignored.");
+            }
+
+            Fire(gameEvent);
+        }
+
+        /// <summary>
+        /// Passes game time: reactions fade with their half-life, anger cools into annoyance, and a faded reaction gives
+        /// way to the resting mood. Deterministic: the same events and the same time give the same mood, whatever the frame rate.
+        /// </summary>
+        /// <param name="gameSeconds">Game time elapsed since the last call; 0 or more (pause the game by passing 0).</param>
+        public void Advance(double gameSeconds)
+        {
+            if (double.IsNaN(gameSeconds) || gameSeconds < 0 || double.IsInfinity(gameSeconds))
+            {
+                throw new ArgumentOutOfRangeException(nameof(gameSeconds), gameSeconds, "Elapsed game time must be a finite number of seconds, 0 or more.");
+            }
+
+            var remaining = gameSeconds;
+            while (true)
+            {
+                if (IsResting)
+                {
+                    var rest = RestIntensityOf(RestingMood);
+                    _intensity = (float)(rest + (_intensity - rest) * Math.Pow(0.5, remaining / RestingHalfLifeSeconds));
+                    return;
+                }
+
+                if (Current == Mood.Calm)
+                {
+                    // Calm reached as a reaction (a frightened character reassured) is not felt: rest at once.
+                    Fire(MoodEvent.Settled);
+                    _intensity = RestIntensityOf(RestingMood);
+                    continue;
+                }
+
+                var halfLife = Temperament[Current].HalfLifeSeconds;
+                var coolsDown = Current == Mood.Angry;
+                var threshold = coolsDown ? CoolDownThreshold : SettleThreshold;
+                var timeToThreshold = _intensity <= threshold ? 0 : halfLife * Math.Log(_intensity / threshold, 2);
+                if (timeToThreshold > remaining)
+                {
+                    _intensity = (float)(_intensity * Math.Pow(0.5, remaining / halfLife));
+                    return;
+                }
+
+                remaining -= timeToThreshold;
+                if (coolsDown)
+                {
+                    _intensity = threshold;
+                    Fire(MoodEvent.CooledDown);
+                }
+                else
+                {
+                    Fire(MoodEvent.Settled);
+                    _intensity = RestIntensityOf(RestingMood);
+                }
+            }
+        }
+
+        /// <summary>Returns to the resting mood at once (for example when the character is reset by a quest).</summary>
+        public void Reset()
+        {
+            var from = Current;
+            _state = (MoodState)RestingMood;
+            _intensity = RestIntensityOf(RestingMood);
+            if (from != Current)
+            {
+                Changed?.Invoke(new MoodChange(from, Current, MoodEvent.Settled, _intensity));
+            }
+        }
+
+        /// <summary>The mood and intensity, for a game save.</summary>
+        public MoodSnapshot Save() => new MoodSnapshot { Mood = Current, Intensity = _intensity };
+
+        /// <summary>Restores a mood saved with <see cref="Save"/>.</summary>
+        public void Restore(MoodSnapshot snapshot)
+        {
+            if (snapshot == null)
+            {
+                throw new ArgumentNullException(nameof(snapshot));
+            }
+
+            if (!Enum.IsDefined(typeof(Mood), snapshot.Mood))
+            {
+                throw new ArgumentOutOfRangeException(nameof(snapshot), snapshot.Mood, $"MoodSnapshot.Mood {(int)snapshot.Mood} is not a mood.");
+            }
+
+            if (float.IsNaN(snapshot.Intensity) || snapshot.Intensity < 0f || snapshot.Intensity > 1f)
+            {
+                throw new ArgumentOutOfRangeException(nameof(snapshot), snapshot.Intensity, $"MoodSnapshot.Intensity is {snapshot.Intensity}, but it must lie in 0..1.");
+            }
+
+            _state = (MoodState)snapshot.Mood;
+            _intensity = snapshot.Intensity;
+        }
+
+        /// <summary>The mood graph as Mermaid text (paste into any Mermaid viewer, or the package's editor window).</summary>
+        public string ToMermaid() => MermaidGraph.Format(_machine.GetInfo());
+
+        /// <summary>The mood graph as Graphviz DOT text.</summary>
+        public string ToDot() => UmlDotGraph.Format(_machine.GetInfo());
+
+        /// <inheritdoc />
+        public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} ({1:0.00})", Current, _intensity);
+
+        private static float RestIntensityOf(Mood mood) => mood == Mood.Calm ? 0f : RestingIntensity;
+
+        private void Fire(MoodEvent gameEvent)
+        {
+            _pendingCause = gameEvent;
+            _machine.Fire(gameEvent);
+        }
+
+        /// <summary>Where an event would take the mood now, without taking it there.</summary>
+        private Mood Peek(MoodEvent gameEvent)
+        {
+            var saved = (_state, _intensity, _pendingCause);
+            var handlers = Changed;
+            Changed = null;
+            try
+            {
+                Fire(gameEvent);
+                return Current;
+            }
+            finally
+            {
+                (_state, _intensity, _pendingCause) = saved;
+                Changed = handlers;
+            }
+        }
+
+        /// <summary>How strongly an event brings on a mood for this temperament, 0..1.</summary>
+        private float Impulse(MoodEvent gameEvent, Mood mood)
+        {
+            var strength = gameEvent switch
+            {
+                MoodEvent.Greeted => 0.3f,
+                MoodEvent.Complimented => 0.5f,
+                MoodEvent.Joked => 0.5f,
+                MoodEvent.Insulted => 0.6f,
+                MoodEvent.Threatened => 0.7f,
+                MoodEvent.Helped => 0.6f,
+                MoodEvent.Gifted => 0.7f,
+                MoodEvent.Attacked => 1.0f,
+                MoodEvent.Ignored => 0.3f,
+                _ => 0f,
+            };
+            var reactivity = mood == Mood.Calm ? 0.5f : Temperament[mood].Reactivity;
+            return Math.Min(1f, Math.Max(SettleThreshold + 0.05f, strength * (0.5f + reactivity)));
+        }
+    }
+}
