@@ -391,7 +391,8 @@ namespace SteerLM.Npc.Worker.Generation
             public Sequence(GenerationRequest request, int vocabSize, NpcTokenizer tokenizer)
             {
                 Request = request;
-                Sampler = new Sampler(vocabSize, request.Settings);
+                // The turn and end tokens sit in every prompt: penalising them as repeats makes lines run on.
+                Sampler = new Sampler(vocabSize, request.Settings, stackalloc int[] { tokenizer.TurnTokenId, tokenizer.EosId });
                 Decoder = tokenizer.CreateDecoder();
                 Filter = new StopStringFilter(request.StopStrings);
                 _tokens = new int[request.PromptIds.Count + Math.Min(request.MaxNewTokens, 4096)];
