@@ -15,8 +15,8 @@ namespace SteerLM.Npc.Worker
         private static readonly Dictionary<string, (string Help, Func<string[], int> Run)> Commands = new Dictionary<string, (string, Func<string[], int>)>
         {
             ["init"] = ("init --preset tiny|small --out DIR [--seed N]: write a randomly initialised model directory", InitCommand.Run),
-            ["generate"] = ("generate --model DIR --system TEXT --user TEXT --attributes \"humor:4,toxicity:0\" [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S]: print a reply", GenerateCommand.Run),
-            ["bench"] = ("bench --model DIR [--streams 1,4,8,16] [--prompt-tokens 200] [--new-tokens 128] [--repeat 3] [--json]: measure tokens/s and time to first token", BenchCommand.Run),
+            ["generate"] = ("generate --model DIR --system TEXT --user TEXT --attributes \"humor:4,toxicity:0\" [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S] [--dtype float32|bfloat16] [--threads N]: print a reply", GenerateCommand.Run),
+            ["bench"] = ("bench --model DIR [--streams 1,4,8,16] [--prompt-tokens 200] [--new-tokens 128] [--repeat 3] [--dtype D] [--threads N] [--json]: measure tokens/s and time to first token", BenchCommand.Run),
             ["soak"] = ("soak --model DIR [--lines 10000] [--streams 8] [--max-tokens 16] [--json]: generate many lines and watch memory stay flat", SoakCommand.Run),
         };
 

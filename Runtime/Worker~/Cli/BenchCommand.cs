@@ -20,7 +20,7 @@ namespace SteerLM.Npc.Worker.Cli
     {
         public static int Run(string[] args)
         {
-            var line = new CommandLine("bench", args, new[] { "model", "streams", "prompt-tokens", "new-tokens", "repeat" }, new[] { "json" });
+            var line = new CommandLine("bench", args, new[] { "model", "streams", "prompt-tokens", "new-tokens", "repeat", "dtype", "threads" }, new[] { "json" });
             var modelPath = line.Required("model");
             var streams = line.IntList("streams", new[] { 1, 4, 8, 16 }, 1, 256);
             var promptTokens = line.Int("prompt-tokens", 200, 8, 100_000);
@@ -28,7 +28,8 @@ namespace SteerLM.Npc.Worker.Cli
             var repeat = line.Int("repeat", 3, 1, 100);
             var json = line.Flag("json");
 
-            using var model = ModelDirectory.Load(modelPath);
+            var dtype = RuntimeOptions.Apply(line);
+            using var model = ModelDirectory.Load(modelPath, dtype);
             var prompt = BuildPrompt(model, promptTokens);
             var context = Math.Min(model.Model.Config.MaxPositionEmbeddings, promptTokens + newTokens + 1);
             using var scheduler = new Scheduler(model.Model, model.Tokenizer, streams.Max(), context);
@@ -73,6 +74,7 @@ namespace SteerLM.Npc.Worker.Cli
                 writer.WriteEndObject();
                 writer.WriteNumber("peak_memory_mb", Math.Round(peakMb, 1));
                 writer.WriteNumber("threads", TorchSharp.torch.get_num_threads());
+                writer.WriteString("dtype", SteerLM.Npc.Worker.Model.ScalarTypes.ToTorchName(model.Model.DType));
                 writer.WriteEndObject();
                 writer.Flush();
                 stream.WriteByte((byte)'\n');

@@ -77,6 +77,9 @@ namespace SteerLM.Npc.Worker.Cli
             }
         }
 
+        /// <summary>The command these options belong to, for error messages.</summary>
+        public string Command => _command;
+
         public bool Flag(string name) => _values.ContainsKey(name);
 
         public string Required(string name) =>

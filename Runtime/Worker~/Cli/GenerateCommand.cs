@@ -10,7 +10,7 @@ namespace SteerLM.Npc.Worker.Cli
         public static int Run(string[] args)
         {
             var line = new CommandLine("generate", args,
-                new[] { "model", "system", "user", "attributes", "max-tokens", "temperature", "top-k", "top-p", "repetition-penalty", "seed", "context" },
+                new[] { "model", "system", "user", "attributes", "max-tokens", "temperature", "top-k", "top-p", "repetition-penalty", "seed", "context", "dtype", "threads" },
                 new[] { "quiet" });
             var modelPath = line.Required("model");
             var system = line.Required("system");
@@ -33,7 +33,8 @@ namespace SteerLM.Npc.Worker.Cli
             }
 
             var context = line.Int("context", 0, 0, 1_000_000);
-            using var model = ModelDirectory.Load(modelPath);
+            var dtype = RuntimeOptions.Apply(line);
+            using var model = ModelDirectory.Load(modelPath, dtype);
             AttributeValues attributes;
             try
             {

@@ -17,14 +17,15 @@ namespace SteerLM.Npc.Worker.Cli
     {
         public static int Run(string[] args)
         {
-            var line = new CommandLine("soak", args, new[] { "model", "lines", "streams", "max-tokens" }, new[] { "json" });
+            var line = new CommandLine("soak", args, new[] { "model", "lines", "streams", "max-tokens", "dtype", "threads" }, new[] { "json" });
             var modelPath = line.Required("model");
             var lines = line.Int("lines", 10_000, 1, 10_000_000);
             var streams = line.Int("streams", 8, 1, 256);
             var maxTokens = line.Int("max-tokens", 16, 1, 4096);
             var json = line.Flag("json");
 
-            using var model = ModelDirectory.Load(modelPath);
+            var dtype = RuntimeOptions.Apply(line);
+            using var model = ModelDirectory.Load(modelPath, dtype);
             using var scheduler = new Scheduler(model.Model, model.Tokenizer, streams, Math.Min(512, model.Model.Config.MaxPositionEmbeddings));
             var players = new[] { "Hello!", "A room, please.", "Any news?", "What do you sell?", "Get out of my way.", "Thank you, friend." };
             var samples = new List<(int Lines, double RssMb)>();
