@@ -42,6 +42,9 @@ namespace SteerLM.Npc.Protocol
 
         /// <summary>Client to worker: finish and exit.</summary>
         Shutdown = 12,
+
+        /// <summary>Worker to its launcher, once, as the only frame on standard output: where to connect.</summary>
+        Listening = 13,
     }
 
     /// <summary>Base of every wire message.</summary>
@@ -312,5 +315,30 @@ namespace SteerLM.Npc.Protocol
     {
         /// <inheritdoc />
         public override MessageType Type => MessageType.Shutdown;
+    }
+
+    /// <summary>
+    /// Worker to the process that launched it: the one frame written to standard output once the model is loaded and the
+    /// socket is listening. The launcher reads it with a <see cref="FrameReader"/>; readiness is never parsed from text.
+    /// </summary>
+    public sealed class Listening : Message
+    {
+        /// <inheritdoc />
+        public override MessageType Type => MessageType.Listening;
+
+        /// <summary>The protocol version.</summary>
+        public int ProtocolVersion { get; set; } = WireFormat.ProtocolVersion;
+
+        /// <summary>The TCP port on the loopback address (0 in standard input/output mode).</summary>
+        public int Port { get; set; }
+
+        /// <summary>The token a client must present in its hello.</summary>
+        public string Token { get; set; } = "";
+
+        /// <summary>The worker's process id.</summary>
+        public int ProcessId { get; set; }
+
+        /// <summary>The loaded model.</summary>
+        public string ModelId { get; set; } = "";
     }
 }

@@ -127,6 +127,14 @@ namespace SteerLM.Npc.Protocol
                 case Shutdown _:
                     w.WriteArrayHeader(0);
                     break;
+                case Listening m:
+                    w.WriteArrayHeader(5);
+                    w.Write(m.ProtocolVersion);
+                    w.Write(m.Port);
+                    w.Write(m.Token);
+                    w.Write(m.ProcessId);
+                    w.Write(m.ModelId);
+                    break;
                 default:
                     throw new System.ArgumentException($"No wire encoding for {message.GetType().Name}.", nameof(message));
             }
@@ -311,6 +319,17 @@ namespace SteerLM.Npc.Protocol
                 case MessageType.Shutdown:
                     message = new Shutdown();
                     break;
+                case MessageType.Listening:
+                {
+                    var m = new Listening();
+                    if (f.Next()) m.ProtocolVersion = r.ReadInt32();
+                    if (f.Next()) m.Port = r.ReadInt32();
+                    if (f.Next()) m.Token = Text(ref r);
+                    if (f.Next()) m.ProcessId = r.ReadInt32();
+                    if (f.Next()) m.ModelId = Text(ref r);
+                    message = m;
+                    break;
+                }
                 default:
                     throw new ProtocolException(ErrorCodes.UnknownType, $"Unknown message type {(byte)type}.");
             }
