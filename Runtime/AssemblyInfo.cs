@@ -1,3 +1,5 @@
+#nullable enable
+
 using System.Runtime.CompilerServices;
 
 [assembly: InternalsVisibleTo("SteerLM.Npc.Tests")]

@@ -2,7 +2,8 @@
 # Writes a Unity .meta file (with a new random GUID) for every file and folder Unity imports that has none.
 # Existing .meta files are never changed, so GUIDs stay stable once committed.
 # Unity skips hidden names (starting with '.'), names ending in '~', 'cvs' and '*.tmp'; so does this script,
-# and so does the test that checks it (Tests/Runtime/Package/UnityMetaTests.cs).
+# and so does the test that checks it (Tests/Runtime/Package/UnityMetaTests.cs). Unity does NOT skip bin/, obj/ or
+# TestResults/, so neither does this script: dotnet builds write to .artifacts/ (Directory.Build.props), never there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -11,6 +12,7 @@ new_guid() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
 
 importer_for() {
   case "$1" in
+    package.json) echo PackageManifestImporter ;;  # the package's own manifest, at the root only
     *.cs) echo MonoImporter ;;
     *.asmdef) echo AssemblyDefinitionImporter ;;
     *.asmref) echo AssemblyDefinitionReferenceImporter ;;
@@ -36,9 +38,9 @@ write_meta() {
   echo "wrote $meta"
 }
 
-# Walk what Unity imports: prune hidden, '~', cvs, build output and test results.
+# Walk what Unity imports: prune hidden names, '~' folders and cvs.
 find . -mindepth 1 \
-  \( -name '.*' -o -name '*~' -o -iname cvs -o -name bin -o -name obj -o -name TestResults \) -prune -o \
+  \( -name '.*' -o -name '*~' -o -iname cvs \) -prune -o \
   ! -name '*.meta' ! -name '*.tmp' -print | sed 's#^\./##' | sort | while read -r path; do
   write_meta "$path"
 done

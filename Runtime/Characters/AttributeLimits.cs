@@ -1,3 +1,5 @@
+#nullable enable
+
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -60,16 +62,31 @@ namespace SteerLM.Npc.Characters
         }
 
         /// <summary>Checks every limited name against a schema and that each bound lies within the attribute's range.</summary>
-        public void Validate(AttributeSchema schema)
+        /// <exception cref="ArgumentException">A limited name is not in the schema (the message lists the names that exist).</exception>
+        /// <exception cref="ArgumentOutOfRangeException">A bound lies outside its attribute's range.</exception>
+        public void Validate(AttributeSchema schema) => Validate(schema, "AttributeLimits");
+
+        /// <summary>As <see cref="Validate(AttributeSchema)"/>, with messages that start with <paramref name="field"/>.</summary>
+        internal void Validate(AttributeSchema schema, string field)
         {
+            if (schema == null)
+            {
+                throw new ArgumentNullException(nameof(schema));
+            }
+
             foreach (var pair in _bounds.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
-                var definition = schema[pair.Key];
+                if (!schema.TryGetIndex(pair.Key, out var index))
+                {
+                    throw new ArgumentException($"{field}: {schema.UnknownAttributeMessage(pair.Key)}", pair.Key);
+                }
+
+                var definition = schema[index];
                 var (min, max) = pair.Value;
-                if (min != int.MinValue && !definition.Contains(min) || max != int.MaxValue && !definition.Contains(max))
+                if ((min != int.MinValue && !definition.Contains(min)) || (max != int.MaxValue && !definition.Contains(max)))
                 {
                     throw new ArgumentOutOfRangeException(pair.Key, $"{FormatBound(min)}..{FormatBound(max)}",
-                        $"Limit on '{pair.Key}' is {FormatBound(min)}..{FormatBound(max)}, but the attribute allows {definition.Minimum}..{definition.Maximum}.");
+                        $"{field}: the limit on '{pair.Key}' is {FormatBound(min)}..{FormatBound(max)}, but the attribute allows {definition.Minimum}..{definition.Maximum}.");
                 }
             }
         }

@@ -1,5 +1,8 @@
+#nullable enable
+
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using SteerLM.Npc.Steering;
 
 namespace SteerLM.Npc.Characters
@@ -10,28 +13,50 @@ namespace SteerLM.Npc.Characters
     /// </summary>
     /// <remarks>
     /// value = baseline + effect(mood, attribute) x intensity, rounded half away from zero, clamped to the schema's range and
-    /// then to the profile's limits. Attributes the target schema lacks (the emotions, for NVIDIA's schema) are dropped;
-    /// attributes the profile does not set take the target schema's default.
+    /// then to the profile's limits. Effects on attributes the target schema lacks (the emotions, for NVIDIA's schema) are
+    /// dropped, by design: one mapper serves models of either schema. Attributes the profile does not set take the target
+    /// schema's default. Effect names themselves are checked when the mapper is built: a name that no known schema has
+    /// (a typo such as <c>angr</c>) is an error, never an effect that silently does nothing.
     /// </remarks>
     public sealed class AttributeMapper
     {
         private readonly Dictionary<Mood, KeyValuePair<string, float>[]> _effects;
 
         /// <summary>Creates a mapper with the given mood effects (attribute deltas at full intensity, by attribute name).</summary>
-        public AttributeMapper(IReadOnlyDictionary<Mood, IReadOnlyDictionary<string, float>> effects)
+        /// <param name="effects">For each mood, the change of each attribute at full intensity.</param>
+        /// <param name="knownSchemas">
+        /// The schemas whose attribute names an effect may use; <see cref="AttributeSchemas.Npc"/> and
+        /// <see cref="AttributeSchemas.SteerLM"/> when null. Pass your own schema here when your model uses other attributes.
+        /// </param>
+        /// <exception cref="ArgumentException">An effect names an attribute that none of the known schemas has; the message lists the known names.</exception>
+        public AttributeMapper(IReadOnlyDictionary<Mood, IReadOnlyDictionary<string, float>> effects, IEnumerable<AttributeSchema>? knownSchemas = null)
         {
             if (effects == null)
             {
                 throw new ArgumentNullException(nameof(effects));
             }
 
+            var schemas = (knownSchemas ?? new[] { AttributeSchemas.Npc, AttributeSchemas.SteerLM }).ToArray();
             _effects = new Dictionary<Mood, KeyValuePair<string, float>[]>();
             foreach (var pair in effects)
             {
+                if (!Enum.IsDefined(typeof(Mood), pair.Key) || pair.Value == null)
+                {
+                    throw new ArgumentException($"Mood effects: {pair.Key} is not a mood, or its effects are null.", nameof(effects));
+                }
+
                 var list = new List<KeyValuePair<string, float>>();
                 foreach (var effect in pair.Value)
                 {
                     AttributeDefinition.ValidateName(effect.Key);
+                    if (!schemas.Any(schema => schema.Contains(effect.Key)))
+                    {
+                        var known = schemas.SelectMany(schema => schema.Names).Distinct(StringComparer.Ordinal);
+                        throw new ArgumentException(
+                            $"Mood effect {pair.Key}.{effect.Key}: no schema ({string.Join(", ", schemas.Select(schema => schema.Id))}) has an attribute " +
+                            $"'{effect.Key}'; the known names are: {string.Join(", ", known)}.", nameof(effects));
+                    }
+
                     if (float.IsNaN(effect.Value) || float.IsInfinity(effect.Value))
                     {
                         throw new ArgumentOutOfRangeException(nameof(effects), effect.Value, $"Mood effect {pair.Key}.{effect.Key} must be a finite number.");

@@ -1,9 +1,12 @@
+#nullable enable
+
 using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
 using SteerLM.Npc.Internal;
+using SteerLM.Npc.Steering;
 
 namespace SteerLM.Npc.Characters
 {
@@ -14,8 +17,8 @@ namespace SteerLM.Npc.Characters
         {
             Profile = profile;
             FirstMessage = firstMessage;
-            Tags = tags;
-            Notes = notes;
+            Tags = new List<string>(tags).AsReadOnly();
+            Notes = new List<string>(notes).AsReadOnly();
         }
 
         /// <summary>The profile: persona from the card, temperament guessed from its personality words, everything else default.</summary>
@@ -35,6 +38,11 @@ namespace SteerLM.Npc.Characters
     /// Imports SillyTavern character cards (<c>chara_card_v2</c> JSON, the older flat v1 JSON, or a PNG card with the JSON
     /// in its <c>chara</c> text chunk) as the start of an <see cref="NpcProfile"/>.
     /// </summary>
+    /// <remarks>
+    /// The macros <c>{{char}}</c> and <c>{{user}}</c> (and the older <c>&lt;BOT&gt;</c>, <c>&lt;USER&gt;</c>) are expanded in any
+    /// letter case. Card text that contains a SteerLM control token (<c>&lt;extra_id_0&gt;</c> to <c>&lt;extra_id_2&gt;</c>)
+    /// is refused with an error naming the field, since it would end up in the prompt.
+    /// </remarks>
     public static class CharacterCard
     {
         private static readonly (string Word, Func<Temperament> Preset)[] TemperamentWords =
@@ -87,18 +95,19 @@ namespace SteerLM.Npc.Characters
                 data = root;
             }
 
-            var name = data.OptionalString("name").Trim();
+            var name = CardText(data, "name").Trim();
             if (name.Length == 0)
             {
                 throw data.Error("name", "is missing or empty; a card must name its character.");
             }
 
-            string Expand(string text) => text.Replace("{{char}}", name).Replace("{{user}}", "the player")
-                .Replace("<BOT>", name).Replace("<USER>", "the player").Trim();
+            string Expand(string text) => text
+                .Replace("{{char}}", name, StringComparison.OrdinalIgnoreCase).Replace("{{user}}", "the player", StringComparison.OrdinalIgnoreCase)
+                .Replace("<BOT>", name, StringComparison.OrdinalIgnoreCase).Replace("<USER>", "the player", StringComparison.OrdinalIgnoreCase).Trim();
 
-            var description = Expand(data.OptionalString("description"));
-            var personality = Expand(data.OptionalString("personality"));
-            var scenario = Expand(data.OptionalString("scenario"));
+            var description = Expand(CardText(data, "description"));
+            var personality = Expand(CardText(data, "personality"));
+            var scenario = Expand(CardText(data, "scenario"));
             if (description.Length == 0 && personality.Length == 0)
             {
                 throw data.Error("description", "and 'personality' are both empty; the persona would have nothing but a name.");
@@ -114,7 +123,7 @@ namespace SteerLM.Npc.Characters
                 {
                     var entry = book.Value.ElementAsObject("entries", entries, i);
                     var enabled = entry.OptionalBool("enabled", true);
-                    var content = Expand(entry.OptionalString("content"));
+                    var content = Expand(CardText(entry, "content"));
                     if (enabled && content.Length > 0)
                     {
                         knowledge.Add(content);
@@ -146,19 +155,36 @@ namespace SteerLM.Npc.Characters
 
             var persona = new Persona(name, "", backstory, personality, knowledge);
             var profile = new NpcProfile(Slug(name), persona, temperament: temperament);
-            return new CharacterCardImport(profile, Expand(data.OptionalString("first_mes")), tags, notes);
+            return new CharacterCardImport(profile, Expand(CardText(data, "first_mes")), tags, notes);
         }
 
+        /// <summary>A text field of the card; one that holds a SteerLM control token is refused, naming the field.</summary>
+        private static string CardText(JsonObject json, string key)
+        {
+            var text = json.OptionalString(key);
+            var token = SteerLMTemplate.FindControlToken(text);
+            if (token != null)
+            {
+                throw json.Error(key, $"contains the SteerLM control token {token}; card text must not (it would rewrite the prompt).");
+            }
+
+            return text;
+        }
+
+        /// <summary>The preset of the first telling word (in <see cref="TemperamentWords"/> order) found as a whole word.</summary>
         private static Temperament GuessTemperament(string text, out string? word)
         {
             var lower = " " + text.ToLowerInvariant() + " ";
             foreach (var (candidate, preset) in TemperamentWords)
             {
-                var at = lower.IndexOf(candidate, StringComparison.Ordinal);
-                if (at > 0 && !char.IsLetter(lower[at - 1]) && !char.IsLetter(lower[at + candidate.Length]))
+                // Every occurrence counts: "sadistic, deeply sad" has the word "sad" after the non-word "sad...".
+                for (var at = lower.IndexOf(candidate, StringComparison.Ordinal); at > 0; at = lower.IndexOf(candidate, at + 1, StringComparison.Ordinal))
                 {
-                    word = candidate;
-                    return preset();
+                    if (!char.IsLetter(lower[at - 1]) && !char.IsLetter(lower[at + candidate.Length]))
+                    {
+                        word = candidate;
+                        return preset();
+                    }
                 }
             }
 
@@ -195,7 +221,8 @@ namespace SteerLM.Npc.Characters
             while (position + 12 <= png.Length)
             {
                 var length = (png[position] << 24) | (png[position + 1] << 16) | (png[position + 2] << 8) | png[position + 3];
-                if (length < 0 || position + 12 + length > png.Length)
+                // Compare against what is left rather than adding: position + 12 + length can overflow an int.
+                if (length < 0 || length > png.Length - position - 12)
                 {
                     throw new FormatException($"{source}: PNG chunk at offset {position} runs past the end of the file.");
                 }

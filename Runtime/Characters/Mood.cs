@@ -1,3 +1,5 @@
+#nullable enable
+
 namespace SteerLM.Npc.Characters
 {
     /// <summary>The moods a character can be in. The resting mood is one of them; the others are short-lived reactions.</summary>

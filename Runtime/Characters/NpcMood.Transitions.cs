@@ -1,3 +1,5 @@
+#nullable enable
+
 using System;
 using System.Collections.Generic;
 using Stateless;
@@ -45,29 +47,23 @@ namespace SteerLM.Npc.Characters
             public string Description { get; }
         }
 
+        /// <summary>
+        /// The mood's rules: for each (mood, game event), the outcomes in order; the first whose condition the temperament
+        /// meets wins. The one source of truth: <see cref="Configure"/> turns it into the machine's transitions and
+        /// <see cref="Peek"/> reads it to answer "where would this event take me" without firing anything.
+        /// </summary>
+        private static readonly Dictionary<(Mood From, MoodEvent Event), Rule[]> Rules = BuildRules();
+
         private static Rule Go(Mood to, string description, Func<Temperament, bool>? when = null) => new Rule(to, when ?? (_ => true), description);
 
         private static Rule Shrug(string description) => new Rule(null, _ => true, description);
 
         private static Func<Temperament, bool> Reacts(Mood mood, float atLeast) => t => t[mood].Reactivity >= atLeast;
 
-        private void Configure()
+        private static Dictionary<(Mood From, MoodEvent Event), Rule[]> BuildRules()
         {
-            _machine.OnUnhandledTrigger((state, trigger) => { });
-            _machine.OnTransitioned(OnTransitioned);
-
-            _machine.Configure(MoodState.AtEase);
-            _machine.Configure(MoodState.Hostile);
-            _machine.Configure(MoodState.Distressed);
-            foreach (var mood in new[] { MoodState.Calm, MoodState.Happy, MoodState.Amused })
-            {
-                _machine.Configure(mood).SubstateOf(MoodState.AtEase);
-            }
-
-            _machine.Configure(MoodState.Annoyed).SubstateOf(MoodState.Hostile);
-            _machine.Configure(MoodState.Angry).SubstateOf(MoodState.Hostile);
-            _machine.Configure(MoodState.Afraid).SubstateOf(MoodState.Distressed);
-            _machine.Configure(MoodState.Sad).SubstateOf(MoodState.Distressed);
+            var rules = new Dictionary<(Mood From, MoodEvent Event), Rule[]>();
+            void On(Mood from, MoodEvent gameEvent, params Rule[] outcomes) => rules.Add((from, gameEvent), outcomes);
 
             // Danger: the same everywhere, decided by whether fear or anger comes more easily.
             foreach (Mood mood in Enum.GetValues(typeof(Mood)))
@@ -131,7 +127,6 @@ namespace SteerLM.Npc.Characters
             On(Mood.Angry, MoodEvent.Helped, Go(Mood.Annoyed, "help softens anger"));
             On(Mood.Angry, MoodEvent.Gifted, Go(Mood.Annoyed, "a gift softens anger"));
             On(Mood.Angry, MoodEvent.Ignored, Go(Mood.Angry, "being ignored feeds the anger"));
-            _machine.Configure(MoodState.Angry).Permit(MoodEvent.CooledDown, MoodState.Annoyed);
 
             // Distressed: afraid and sad.
             On(Mood.Afraid, MoodEvent.Greeted, Shrug("too frightened to care"));
@@ -160,7 +155,76 @@ namespace SteerLM.Npc.Characters
             On(Mood.Sad, MoodEvent.Gifted, Go(Mood.Happy, "comforted by a gift"));
             On(Mood.Sad, MoodEvent.Ignored, Go(Mood.Sad, "feels more alone"));
 
-            // Fading: every reaction returns to the resting mood.
+            return rules;
+        }
+
+        /// <summary>Index of the rule that decides: the first whose condition the temperament meets, or -1 when none does.</summary>
+        private static int Deciding(Rule[] rules, Temperament temperament)
+        {
+            for (var i = 0; i < rules.Length; i++)
+            {
+                if (rules[i].When(temperament))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        /// <summary>Where a game event would take the mood now, read from <see cref="Rules"/>; fires nothing and changes nothing.</summary>
+        internal Mood Peek(MoodEvent gameEvent)
+        {
+            if (!Rules.TryGetValue((Current, gameEvent), out var rules))
+            {
+                throw NoRule((MoodState)Current, gameEvent);
+            }
+
+            var index = Deciding(rules, Temperament);
+            if (index < 0)
+            {
+                throw NoRule((MoodState)Current, gameEvent);
+            }
+
+            return rules[index].To ?? Current;
+        }
+
+        private static InvalidOperationException NoRule(MoodState state, MoodEvent trigger) =>
+            new InvalidOperationException($"NpcMood has no rule for {trigger} in {state}: a gap in the rule table (NpcMood.Transitions.cs).");
+
+        private void Configure()
+        {
+            // A trigger nothing handles is a gap in the table: fail loudly rather than ignore the event.
+            _machine.OnUnhandledTrigger((state, trigger) => throw NoRule(state, trigger));
+            _machine.OnTransitioned(OnTransitioned);
+
+            _machine.Configure(MoodState.AtEase);
+            _machine.Configure(MoodState.Hostile);
+            _machine.Configure(MoodState.Distressed);
+            foreach (var mood in new[] { MoodState.Calm, MoodState.Happy, MoodState.Amused })
+            {
+                _machine.Configure(mood).SubstateOf(MoodState.AtEase);
+            }
+
+            _machine.Configure(MoodState.Annoyed).SubstateOf(MoodState.Hostile);
+            _machine.Configure(MoodState.Angry).SubstateOf(MoodState.Hostile);
+            _machine.Configure(MoodState.Afraid).SubstateOf(MoodState.Distressed);
+            _machine.Configure(MoodState.Sad).SubstateOf(MoodState.Distressed);
+
+            // In enum order, so the graph lists each mood's transitions together and the same way every time.
+            foreach (Mood mood in Enum.GetValues(typeof(Mood)))
+            {
+                foreach (MoodEvent gameEvent in Enum.GetValues(typeof(MoodEvent)))
+                {
+                    if (Rules.TryGetValue((mood, gameEvent), out var rules))
+                    {
+                        On(mood, gameEvent, rules);
+                    }
+                }
+            }
+
+            // Time: anger cools into annoyance, and every reaction returns to the resting mood.
+            _machine.Configure(MoodState.Angry).Permit(MoodEvent.CooledDown, MoodState.Annoyed);
             foreach (Mood mood in Enum.GetValues(typeof(Mood)))
             {
                 if (mood != RestingMood)
@@ -171,18 +235,18 @@ namespace SteerLM.Npc.Characters
         }
 
         /// <summary>
-        /// Registers the outcomes of one event in one mood. The guards are made mutually exclusive (each holds only when
-        /// the rules before it do not), so the first matching rule wins. Staying in the same mood is an internal transition
-        /// that strengthens it.
+        /// Registers the outcomes of one event in one mood. Each guard holds only when its rule is the deciding one, so the
+        /// guards are mutually exclusive and the first matching rule wins, as in <see cref="Peek"/>. Staying in the same
+        /// mood is an internal transition that strengthens it.
         /// </summary>
-        private void On(Mood from, MoodEvent gameEvent, params Rule[] rules)
+        private void On(Mood from, MoodEvent gameEvent, Rule[] rules)
         {
             var config = _machine.Configure((MoodState)from);
             for (var i = 0; i < rules.Length; i++)
             {
                 var index = i;
                 var rule = rules[i];
-                bool Guard() => rule.When(Temperament) && !AnyBefore(rules, index);
+                bool Guard() => Deciding(rules, Temperament) == index;
                 if (rule.To == null)
                 {
                     config.IgnoreIf(gameEvent, Guard, rule.Description);
@@ -198,22 +262,13 @@ namespace SteerLM.Npc.Characters
             }
         }
 
-        private bool AnyBefore(Rule[] rules, int index)
-        {
-            for (var j = 0; j < index; j++)
-            {
-                if (rules[j].When(Temperament))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
         private void Strengthen(Mood mood, MoodEvent gameEvent) =>
             _intensity = Math.Min(1f, _intensity + 0.5f * Impulse(gameEvent, mood));
 
+        /// <summary>
+        /// Sets the intensity a game event brings (time-driven changes have set theirs before firing) and records the
+        /// change; <see cref="Fire"/> raises <see cref="Changed"/> once the machine has finished.
+        /// </summary>
         private void OnTransitioned(StateMachine<MoodState, MoodEvent>.Transition transition)
         {
             if (transition.Source == transition.Destination)
@@ -227,7 +282,7 @@ namespace SteerLM.Npc.Characters
                 _intensity = to == Mood.Calm ? RestIntensityOf(Mood.Calm) : Impulse(_pendingCause, to);
             }
 
-            Changed?.Invoke(new MoodChange((Mood)transition.Source, to, transition.Trigger, _intensity));
+            _transition = new MoodChange((Mood)transition.Source, to, transition.Trigger, _intensity);
         }
     }
 }

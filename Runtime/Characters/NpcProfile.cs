@@ -1,5 +1,8 @@
+#nullable enable
+
 using System;
 using System.Collections.Generic;
+using System.Collections.ObjectModel;
 using System.Linq;
 using SteerLM.Npc.Steering;
 
@@ -53,11 +56,22 @@ namespace SteerLM.Npc.Characters
             _baseline = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var pair in baseline ?? Enumerable.Empty<KeyValuePair<string, int>>())
             {
-                Schema[pair.Key].CheckRange(pair.Value);
+                if (!Schema.TryGetIndex(pair.Key, out var index))
+                {
+                    throw new ArgumentException("NpcProfile.Baseline: " + Schema.UnknownAttributeMessage(pair.Key), nameof(baseline));
+                }
+
+                var definition = Schema[index];
+                if (!definition.Contains(pair.Value))
+                {
+                    throw new ArgumentOutOfRangeException(nameof(baseline), pair.Value, "NpcProfile.Baseline: " + definition.RangeMessage(pair.Value));
+                }
+
                 _baseline[pair.Key] = pair.Value;
             }
 
-            Limits.Validate(Schema);
+            BaselineOverrides = new ReadOnlyDictionary<string, int>(_baseline);
+            Limits.Validate(Schema, "NpcProfile.Limits");
         }
 
         /// <summary>Stable identifier of the character.</summary>
@@ -79,7 +93,7 @@ namespace SteerLM.Npc.Characters
         public Mood RestingMood { get; }
 
         /// <summary>The baseline values the designer set, by name (unset attributes take the schema default).</summary>
-        public IReadOnlyDictionary<string, int> BaselineOverrides => _baseline;
+        public IReadOnlyDictionary<string, int> BaselineOverrides { get; }
 
         /// <summary>The baseline as full values of the profile's schema.</summary>
         public AttributeValues Baseline => AttributeValues.FromDictionary(Schema, _baseline);

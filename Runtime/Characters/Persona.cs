@@ -1,7 +1,10 @@
+#nullable enable
+
 using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using SteerLM.Npc.Steering;
 
 namespace SteerLM.Npc.Characters
 {
@@ -10,7 +13,12 @@ namespace SteerLM.Npc.Characters
     /// </summary>
     public sealed class Persona
     {
-        /// <summary>Creates a persona. The name must not be empty.</summary>
+        /// <summary>
+        /// Creates a persona. The name must not be empty, and no field may contain a SteerLM control token
+        /// (<c>&lt;extra_id_0&gt;</c>, <c>&lt;extra_id_1&gt;</c>, <c>&lt;extra_id_2&gt;</c>): the persona becomes the prompt's
+        /// system text, and a control token in it would rewrite the prompt.
+        /// </summary>
+        /// <exception cref="ArgumentException">The name is empty, or a field contains a control token; the message names the field.</exception>
         /// <param name="name">The character's name, for example "Marta Hollis".</param>
         /// <param name="role">What they are, for example "innkeeper of the Crooked Lantern".</param>
         /// <param name="backstory">Their history and situation.</param>
@@ -23,11 +31,23 @@ namespace SteerLM.Npc.Characters
                 throw new ArgumentException("Persona.Name is empty; every character needs a name.", nameof(name));
             }
 
-            Name = name.Trim();
-            Role = (role ?? "").Trim();
-            Backstory = (backstory ?? "").Trim();
-            SpeakingStyle = (speakingStyle ?? "").Trim();
-            Knowledge = (knowledge ?? Enumerable.Empty<string>()).Where(k => !string.IsNullOrWhiteSpace(k)).Select(k => k.Trim()).ToArray();
+            Name = Checked(name.Trim(), "Persona.Name");
+            Role = Checked((role ?? "").Trim(), "Persona.Role");
+            Backstory = Checked((backstory ?? "").Trim(), "Persona.Backstory");
+            SpeakingStyle = Checked((speakingStyle ?? "").Trim(), "Persona.SpeakingStyle");
+            var facts = new List<string>();
+            var index = 0;
+            foreach (var fact in knowledge ?? Enumerable.Empty<string>())
+            {
+                if (!string.IsNullOrWhiteSpace(fact))
+                {
+                    facts.Add(Checked(fact.Trim(), $"Persona.Knowledge[{index}]"));
+                }
+
+                index++;
+            }
+
+            Knowledge = facts.AsReadOnly();
         }
 
         /// <summary>The character's name.</summary>
@@ -83,6 +103,19 @@ namespace SteerLM.Npc.Characters
             }
 
             return text.ToString();
+        }
+
+        private static string Checked(string value, string field)
+        {
+            var token = SteerLMTemplate.FindControlToken(value);
+            if (token != null)
+            {
+                throw new ArgumentException(
+                    $"{field} contains the control token {token}; persona text must not (it becomes the prompt's system text, which the token would rewrite).",
+                    field);
+            }
+
+            return value;
         }
 
         private static void AppendSentence(StringBuilder text, string sentence)

@@ -1,5 +1,8 @@
+#nullable enable
+
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 
 namespace SteerLM.Npc.Characters
 {
@@ -42,7 +45,8 @@ namespace SteerLM.Npc.Characters
         public override int GetHashCode() => Reactivity.GetHashCode() * 397 ^ HalfLifeSeconds.GetHashCode();
 
         /// <inheritdoc />
-        public override string ToString() => $"reactivity {Reactivity:0.##}, half-life {HalfLifeSeconds:0.#}s";
+        public override string ToString() =>
+            string.Format(CultureInfo.InvariantCulture, "reactivity {0:0.##}, half-life {1:0.#}s", Reactivity, HalfLifeSeconds);
     }
 
     /// <summary>
@@ -70,7 +74,7 @@ namespace SteerLM.Npc.Characters
         }
 
         /// <summary>The moods that are reactions (every mood but <see cref="Mood.Calm"/>).</summary>
-        public static IReadOnlyList<Mood> Reactions => ReactionMoods;
+        public static IReadOnlyList<Mood> Reactions { get; } = Array.AsReadOnly(ReactionMoods);
 
         /// <summary>An even temperament: moderate reactions that fade in about half a minute.</summary>
         public static Temperament Balanced { get; } = new Temperament(

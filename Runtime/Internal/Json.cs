@@ -1,3 +1,5 @@
+#nullable enable
+
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -10,6 +12,11 @@ namespace SteerLM.Npc.Internal
     /// Parsing yields plain objects: <c>Dictionary&lt;string, object?&gt;</c>, <c>object?[]</c>, <c>long</c>, <c>double</c>,
     /// <c>string</c>, <c>bool</c> and null. Errors give the source, line and column.
     /// </summary>
+    /// <remarks>
+    /// Strict where lenient readers guess: numbers follow RFC 8259's grammar exactly (no leading zeros, no <c>1.</c> or
+    /// <c>1e</c>), a key given twice in one object is an error naming the key, and <c>\u</c> takes exactly four hex
+    /// digits. A leading byte order mark (U+FEFF, as some editors save UTF-8) is skipped.
+    /// </remarks>
     internal static class Json
     {
         private const int MaxDepth = 64;
@@ -25,6 +32,7 @@ namespace SteerLM.Npc.Internal
             }
 
             var reader = new Reader(text, source);
+            reader.SkipByteOrderMark();
             reader.SkipWhitespace();
             if (reader.AtEnd)
             {
@@ -88,6 +96,14 @@ namespace SteerLM.Npc.Internal
                 return new FormatException($"{_source}: not valid JSON: {what} at line {line}, column {column}, found {found}.");
             }
 
+            public void SkipByteOrderMark()
+            {
+                if (_position == 0 && _text.Length > 0 && _text[0] == '\uFEFF')
+                {
+                    _position = 1;
+                }
+            }
+
             public void SkipWhitespace()
             {
                 while (!AtEnd && (_text[_position] == ' ' || _text[_position] == '\t' || _text[_position] == '\n' || _text[_position] == '\r'))
@@ -147,7 +163,14 @@ namespace SteerLM.Npc.Internal
                         throw Error("expected a property name in double quotes");
                     }
 
+                    var keyStart = _position;
                     var key = ReadString();
+                    if (map.ContainsKey(key))
+                    {
+                        _position = keyStart;
+                        throw Error($"the key \"{key}\" appears twice in this object");
+                    }
+
                     SkipWhitespace();
                     Expect(':');
                     map[key] = ReadValue(depth + 1);
@@ -235,13 +258,20 @@ namespace SteerLM.Npc.Internal
                         case 'r': text.Append('\r'); break;
                         case 't': text.Append('\t'); break;
                         case 'u':
-                            if (_position + 4 > _text.Length || !int.TryParse(_text.Substring(_position, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var code))
+                            var code = 0;
+                            for (var i = 0; i < 4; i++)
                             {
-                                throw Error("bad \\u escape");
+                                var digit = _position < _text.Length ? HexValue(_text[_position]) : -1;
+                                if (digit < 0)
+                                {
+                                    throw Error("bad \\u escape (it takes exactly four hex digits)");
+                                }
+
+                                code = code * 16 + digit;
+                                _position++;
                             }
 
                             text.Append((char)code);
-                            _position += 4;
                             break;
                         default:
                             _position--;
@@ -250,6 +280,10 @@ namespace SteerLM.Npc.Internal
                 }
             }
 
+            private static int HexValue(char c) =>
+                c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+            /// <summary>Reads a number by RFC 8259's grammar: <c>-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?</c>.</summary>
             private object ReadNumber()
             {
                 var start = _position;
@@ -258,23 +292,42 @@ namespace SteerLM.Npc.Internal
                     _position++;
                 }
 
-                var isInteger = true;
-                while (!AtEnd)
+                if (AtEnd || !IsDigit(_text[_position]))
                 {
-                    var c = _text[_position];
-                    if (c >= '0' && c <= '9')
+                    throw Error("expected a digit in the number");
+                }
+
+                if (_text[_position] == '0')
+                {
+                    _position++;
+                    if (!AtEnd && IsDigit(_text[_position]))
+                    {
+                        throw Error("leading zeros are not allowed in a number");
+                    }
+                }
+                else
+                {
+                    SkipDigits();
+                }
+
+                var isInteger = true;
+                if (!AtEnd && _text[_position] == '.')
+                {
+                    isInteger = false;
+                    _position++;
+                    RequireDigits("a digit after the decimal point");
+                }
+
+                if (!AtEnd && (_text[_position] == 'e' || _text[_position] == 'E'))
+                {
+                    isInteger = false;
+                    _position++;
+                    if (!AtEnd && (_text[_position] == '+' || _text[_position] == '-'))
                     {
                         _position++;
                     }
-                    else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')
-                    {
-                        isInteger = false;
-                        _position++;
-                    }
-                    else
-                    {
-                        break;
-                    }
+
+                    RequireDigits("a digit in the exponent");
                 }
 
                 var token = _text.Substring(start, _position - start);
@@ -289,7 +342,27 @@ namespace SteerLM.Npc.Internal
                 }
 
                 _position = start;
-                throw Error($"malformed number '{token}'");
+                throw Error($"the number '{token}' is out of range");
+            }
+
+            private static bool IsDigit(char c) => c >= '0' && c <= '9';
+
+            private void SkipDigits()
+            {
+                while (!AtEnd && IsDigit(_text[_position]))
+                {
+                    _position++;
+                }
+            }
+
+            private void RequireDigits(string what)
+            {
+                if (AtEnd || !IsDigit(_text[_position]))
+                {
+                    throw Error("expected " + what);
+                }
+
+                SkipDigits();
             }
 
             private object? ReadLiteral(string literal, object? value)
@@ -519,6 +592,18 @@ namespace SteerLM.Npc.Internal
         public long OptionalInteger(string key, long fallback) =>
             _map.TryGetValue(key, out var v) && v != null ? AsInteger(key, v) : fallback;
 
+        /// <summary>A whole number that must fit a 32-bit int; checked before the cast, so a huge value never wraps around.</summary>
+        public int RequiredInt32(string key)
+        {
+            var value = RequiredInteger(key);
+            if (value < int.MinValue || value > int.MaxValue)
+            {
+                throw Error(key, $"is {value.ToString(CultureInfo.InvariantCulture)}, outside the range of a 32-bit integer.");
+            }
+
+            return (int)value;
+        }
+
         public double OptionalNumber(string key, double fallback)
         {
             if (!_map.TryGetValue(key, out var v) || v == null)
@@ -589,7 +674,8 @@ namespace SteerLM.Npc.Internal
         private long AsInteger(string key, object v) => v switch
         {
             long l => l,
-            double d when Math.Abs(d - Math.Round(d)) < 1e-9 => (long)Math.Round(d),
+            double d when Math.Abs(d - Math.Round(d)) < 1e-9 && d >= -9.2e18 && d <= 9.2e18 => (long)Math.Round(d),
+            double d when Math.Abs(d - Math.Round(d)) < 1e-9 => throw Error(key, $"is {Json.Describe(v)}, too large for a whole number here."),
             _ => throw Error(key, $"must be a whole number, found {Json.Describe(v)}."),
         };
     }

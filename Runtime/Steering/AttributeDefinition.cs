@@ -1,3 +1,5 @@
+#nullable enable
+
 using System;
 using System.Collections.Generic;
 
@@ -43,7 +45,7 @@ namespace SteerLM.Npc.Steering
             Maximum = maximum;
             Default = defaultValue;
             Description = description ?? "";
-            Levels = copy;
+            Levels = Array.AsReadOnly(copy);
         }
 
         /// <summary>Name in the attribute string, for example <c>humor</c>.</summary>
@@ -82,10 +84,12 @@ namespace SteerLM.Npc.Steering
         {
             if (!Contains(value))
             {
-                throw new ArgumentOutOfRangeException(Name, value,
-                    $"Attribute '{Name}' has value {value}, but it allows {Minimum}..{Maximum}.");
+                throw new ArgumentOutOfRangeException(Name, value, RangeMessage(value));
             }
         }
+
+        /// <summary>The message for a value outside the range, naming the attribute, the value and the range.</summary>
+        internal string RangeMessage(int value) => $"Attribute '{Name}' has value {value}, but it allows {Minimum}..{Maximum}.";
 
         /// <summary>A copy with another default value.</summary>
         public AttributeDefinition WithDefault(int value) => new AttributeDefinition(Name, Minimum, Maximum, value, Description, Levels);

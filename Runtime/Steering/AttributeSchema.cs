@@ -1,8 +1,8 @@
+#nullable enable
+
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
-using SteerLM.Npc.Internal;
 
 namespace SteerLM.Npc.Steering
 {
@@ -45,13 +45,14 @@ namespace SteerLM.Npc.Steering
             }
 
             Id = id;
+            Attributes = Array.AsReadOnly(_attributes);
         }
 
         /// <summary>Short identifier of the schema, for example <c>npc-v1</c> or <c>steerlm-v1</c>.</summary>
         public string Id { get; }
 
         /// <summary>The attributes in attribute-string order.</summary>
-        public IReadOnlyList<AttributeDefinition> Attributes => _attributes;
+        public IReadOnlyList<AttributeDefinition> Attributes { get; }
 
         /// <summary>Number of attributes.</summary>
         public int Count => _attributes.Length;
@@ -83,12 +84,14 @@ namespace SteerLM.Npc.Steering
         }
 
         /// <summary>The error for a name the schema does not have; its message lists the names that exist.</summary>
-        public ArgumentException UnknownAttribute(string? name)
+        public ArgumentException UnknownAttribute(string? name) => new ArgumentException(UnknownAttributeMessage(name), "name");
+
+        /// <summary>The message of <see cref="UnknownAttribute"/>: the name, a suggestion when one is close, and the names that exist.</summary>
+        internal string UnknownAttributeMessage(string? name)
         {
             var hint = ClosestName(name);
-            return new ArgumentException(
-                $"Unknown attribute '{name}' for schema '{Id}'" + (hint != null ? $" (did you mean '{hint}'?)" : "") +
-                $"; the attributes are: {string.Join(", ", Names)}.", "name");
+            return $"Unknown attribute '{name}' for schema '{Id}'" + (hint != null ? $" (did you mean '{hint}'?)" : "") +
+                $"; the attributes are: {string.Join(", ", Names)}.";
         }
 
         /// <summary>The schema's default values.</summary>
@@ -162,95 +165,5 @@ namespace SteerLM.Npc.Steering
 
             return row[b.Length];
         }
-    }
-
-    public sealed partial class AttributeSchema
-    {
-        /// <summary>Writes the schema as indented JSON (the <c>attributes.json</c> of a model directory).</summary>
-        public string ToJson()
-        {
-            var w = new Json.Writer().BeginObject().String("id", Id).BeginArray("attributes");
-            foreach (var a in _attributes)
-            {
-                w.BeginObject()
-                    .String("name", a.Name)
-                    .Number("min", a.Minimum)
-                    .Number("max", a.Maximum)
-                    .Number("default", a.Default)
-                    .String("description", a.Description)
-                    .BeginArray("levels");
-                foreach (var level in a.Levels)
-                {
-                    w.String(null, level);
-                }
-
-                w.EndArray().EndObject();
-            }
-
-            return w.EndArray().EndObject().ToString();
-        }
-
-        /// <summary>Reads a schema from JSON written by <see cref="ToJson"/>.</summary>
-        /// <param name="json">The JSON text.</param>
-        /// <param name="source">Where the text came from, for error messages (a file name).</param>
-        /// <exception cref="FormatException">The JSON is malformed or a field is missing or of the wrong type; the message names the field.</exception>
-        public static AttributeSchema FromJson(string json, string source = "attribute schema")
-        {
-            var root = Json.ParseObject(json, source);
-            var id = root.RequiredString("id");
-            var items = root.OptionalArray("attributes");
-            if (items.Length == 0)
-            {
-                throw root.Error("attributes", "must list at least one attribute.");
-            }
-
-            var list = new List<AttributeDefinition>(items.Length);
-            for (var i = 0; i < items.Length; i++)
-            {
-                var item = root.ElementAsObject("attributes", items, i);
-                var levelsJson = item.OptionalArray("levels");
-                var levels = new string[levelsJson.Length];
-                for (var l = 0; l < levels.Length; l++)
-                {
-                    levels[l] = item.ElementAsString("levels", levelsJson, l);
-                }
-
-                var min = (int)item.OptionalInteger("min", 0);
-                var max = (int)item.OptionalInteger("max", 4);
-                try
-                {
-                    list.Add(new AttributeDefinition(
-                        item.RequiredString("name"), min, max, (int)item.OptionalInteger("default", min),
-                        item.OptionalString("description"), levels));
-                }
-                catch (ArgumentException e)
-                {
-                    throw new FormatException($"{source}: attributes[{i}]: {e.Message}", e);
-                }
-            }
-
-            try
-            {
-                return new AttributeSchema(id, list);
-            }
-            catch (ArgumentException e)
-            {
-                throw new FormatException($"{source}: {e.Message}", e);
-            }
-        }
-
-        /// <summary>Reads a schema from a JSON file; errors name the file.</summary>
-        public static AttributeSchema Load(string path)
-        {
-            if (!File.Exists(path))
-            {
-                throw new FileNotFoundException($"Attribute schema file not found: {path}", path);
-            }
-
-            return FromJson(File.ReadAllText(path), path);
-        }
-
-        /// <summary>Writes the schema to a JSON file.</summary>
-        public void Save(string path) => File.WriteAllText(path, ToJson());
     }
 }

@@ -1,3 +1,5 @@
+#nullable enable
+
 namespace SteerLM.Npc.Steering
 {
     /// <summary>The schemas that ship with the package.</summary>

@@ -1,5 +1,8 @@
+#nullable enable
+
 using System;
 using System.Collections.Generic;
+using System.Collections.ObjectModel;
 using System.Text;
 
 namespace SteerLM.Npc.Steering
@@ -65,7 +68,7 @@ namespace SteerLM.Npc.Steering
         public SteerLMConversation(string system, IReadOnlyList<PromptTurn> turns, string? nextAttributes)
         {
             System = system ?? throw new ArgumentNullException(nameof(system));
-            Turns = turns ?? throw new ArgumentNullException(nameof(turns));
+            Turns = new ReadOnlyCollection<PromptTurn>(new List<PromptTurn>(turns ?? throw new ArgumentNullException(nameof(turns))));
             NextAttributes = nextAttributes;
         }
 
@@ -114,7 +117,7 @@ namespace SteerLM.Npc.Steering
             "The assistant gives helpful, detailed, and polite answers to the user's questions.";
 
         /// <summary>The three control tokens, which a tokenizer must keep as single tokens.</summary>
-        public static IReadOnlyList<string> ControlTokens { get; } = new[] { SystemStart, TurnStart, LabelStart };
+        public static IReadOnlyList<string> ControlTokens { get; } = Array.AsReadOnly(new[] { SystemStart, TurnStart, LabelStart });
 
         /// <summary>
         /// Formats a prompt that asks for the next character reply with the given attributes:
@@ -206,15 +209,32 @@ namespace SteerLM.Npc.Steering
                 throw new ArgumentNullException(field);
             }
 
+            var token = FindControlToken(value);
+            if (token != null)
+            {
+                throw new ArgumentException(
+                    $"The {field} text contains the control token {token}; player and persona text must not (it would let a line rewrite the prompt).",
+                    field);
+            }
+        }
+
+        /// <summary>The first of <see cref="ControlTokens"/> that <paramref name="text"/> contains, or null when it holds none.</summary>
+        internal static string? FindControlToken(string? text)
+        {
+            if (string.IsNullOrEmpty(text))
+            {
+                return null;
+            }
+
             foreach (var token in ControlTokens)
             {
-                if (value.IndexOf(token, StringComparison.Ordinal) >= 0)
+                if (text!.IndexOf(token, StringComparison.Ordinal) >= 0)
                 {
-                    throw new ArgumentException(
-                        $"The {field} text contains the control token {token}; player and persona text must not (it would let a line rewrite the prompt).",
-                        field);
+                    return token;
                 }
             }
+
+            return null;
         }
 
         /// <summary>
@@ -236,26 +256,14 @@ namespace SteerLM.Npc.Steering
             }
 
             var position = header.Length;
-            var systemEnd = text.IndexOf("\n" + TurnStart, position - 1, StringComparison.Ordinal);
-            string system;
-            if (systemEnd < 0)
-            {
-                if (!text.EndsWith("\n", StringComparison.Ordinal))
-                {
-                    throw new FormatException("The system text is not closed by a newline.");
-                }
-
-                return new SteerLMConversation(text.Substring(position, text.Length - position - 1), Array.Empty<PromptTurn>(), null);
-            }
-
-            system = text.Substring(position, systemEnd - position);
-            position = systemEnd + 1;
+            var system = ReadBody(text, ref position, "system text");
             var turns = new List<PromptTurn>();
             string? next = null;
             var userHeader = TurnStart + UserName + "\n";
             var assistantHeader = TurnStart + AssistantName + "\n";
             while (position < text.Length)
             {
+                var turnStart = position;
                 TurnRole role;
                 if (string.CompareOrdinal(text, position, userHeader, 0, userHeader.Length) == 0)
                 {
@@ -282,6 +290,12 @@ namespace SteerLM.Npc.Steering
                     }
 
                     attributes = text.Substring(position + LabelStart.Length, lineEnd - position - LabelStart.Length);
+                    var token = FindControlToken(attributes);
+                    if (token != null)
+                    {
+                        throw new FormatException($"The attribute line at offset {position} contains the control token {token}.");
+                    }
+
                     position = lineEnd + 1;
                 }
 
@@ -291,28 +305,39 @@ namespace SteerLM.Npc.Steering
                     break;
                 }
 
-                var end = text.IndexOf("\n" + TurnStart, position - 1, StringComparison.Ordinal);
-                string body;
-                if (end < position - 1)
-                {
-                    if (!text.EndsWith("\n", StringComparison.Ordinal))
-                    {
-                        throw new FormatException($"The {role} turn at offset {position} is not closed by a newline.");
-                    }
-
-                    body = text.Substring(position, text.Length - 1 - position);
-                    position = text.Length;
-                }
-                else
-                {
-                    body = text.Substring(position, end - position);
-                    position = end + 1;
-                }
-
+                var body = ReadBody(text, ref position, $"{role} turn at offset {turnStart}");
                 turns.Add(new PromptTurn(role, body, attributes));
             }
 
             return new SteerLMConversation(system, turns, next);
+        }
+
+        /// <summary>
+        /// Reads text from <paramref name="position"/> up to the newline before the next turn (or the newline that ends the
+        /// text) and moves past that newline. The text must be closed by its newline and hold no control token.
+        /// </summary>
+        private static string ReadBody(string text, ref int position, string what)
+        {
+            var start = position;
+            var end = text.IndexOf("\n" + TurnStart, start, StringComparison.Ordinal);
+            if (end < 0)
+            {
+                end = text.Length - 1;
+                if (end < start || text[end] != '\n')
+                {
+                    throw new FormatException($"The {what} is not closed by a newline.");
+                }
+            }
+
+            var body = text.Substring(start, end - start);
+            var token = FindControlToken(body);
+            if (token != null)
+            {
+                throw new FormatException($"The {what} contains the control token {token} (a turn header without its newline?).");
+            }
+
+            position = end + 1;
+            return body;
         }
 
         private static string Escape(string s) => s.Replace("\n", "\\n");

@@ -18,7 +18,7 @@ namespace SteerLM.Npc.Unity
             [Tooltip("Attribute name in the model's schema, for example humor.")]
             public string name;
 
-            [Range(0, 4)]
+            [Range(0, 4), Tooltip("Value when the character is at rest, 0 (none) to 4 (the most).")]
             public int value;
         }
 
@@ -28,7 +28,7 @@ namespace SteerLM.Npc.Unity
             [Tooltip("Attribute name in the model's schema, for example toxicity.")]
             public string name;
 
-            [Range(0, 4)]
+            [Range(0, 4), Tooltip("The highest value any mood may give this attribute.")]
             public int maximum;
         }
 
@@ -48,22 +48,45 @@ namespace SteerLM.Npc.Unity
         public string id = "new-character";
 
         [Header("Persona")]
+        [Tooltip("The character's name, as the model will call them.")]
         public string characterName = "New Character";
+
+        [Tooltip("What they are, for example \"innkeeper of the Crooked Lantern\".")]
         public string role = "";
-        [TextArea(3, 8)] public string backstory = "";
-        [TextArea(2, 4)] public string speakingStyle = "";
+
+        [TextArea(3, 8), Tooltip("Their history and situation, in a few sentences.")]
+        public string backstory = "";
+
+        [TextArea(2, 4), Tooltip("How they talk, for example \"gruff, few words, dry humour\".")]
+        public string speakingStyle = "";
+
+        [Tooltip("Facts the character knows and may tell the player, one per entry.")]
         public List<string> knowledge = new List<string>();
 
         [Header("Tone at rest")]
+        [Tooltip("Attribute values when the character is at rest; attributes not listed take the schema's default.")]
         public List<AttributeSetting> baseline = new List<AttributeSetting>();
+
+        [Tooltip("The mood the character returns to when reactions fade (a grumpy character rests at Annoyed).")]
         public Mood restingMood = Mood.Calm;
 
         [Header("Temperament")]
+        [Tooltip("How easily the character is pleased, and how long it lasts.")]
         public MoodSetting happy = new MoodSetting { reactivity = 0.5f, halfLifeSeconds = 40f };
+
+        [Tooltip("How easily the character is amused, and how long it lasts.")]
         public MoodSetting amused = new MoodSetting { reactivity = 0.5f, halfLifeSeconds = 25f };
+
+        [Tooltip("How easily the character is annoyed, and how long it lasts.")]
         public MoodSetting annoyed = new MoodSetting { reactivity = 0.5f, halfLifeSeconds = 30f };
+
+        [Tooltip("How easily the character is angered, and how long it lasts.")]
         public MoodSetting angry = new MoodSetting { reactivity = 0.4f, halfLifeSeconds = 30f };
+
+        [Tooltip("How easily the character is frightened, and how long it lasts.")]
         public MoodSetting afraid = new MoodSetting { reactivity = 0.4f, halfLifeSeconds = 20f };
+
+        [Tooltip("How easily the character is saddened, and how long it lasts.")]
         public MoodSetting sad = new MoodSetting { reactivity = 0.4f, halfLifeSeconds = 45f };
 
         [Header("Limits")]

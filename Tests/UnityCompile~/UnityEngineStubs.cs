@@ -1,5 +1,7 @@
-// Minimal stand-ins for the UnityEngine API that Runtime/Unity/ uses, with the same names and signatures.
-// Only for type-checking; never shipped. Add a member here only when Runtime/Unity starts to use it.
+// Minimal stand-ins for the UnityEngine API that Runtime/Unity/ and Samples~/TavernDemo use, with the same names and
+// signatures. Only for type-checking; never shipped. Add a member here only when that code starts to use it.
+// UnityEngine has no nullable annotations (it is oblivious), so neither do these stand-ins.
+#nullable disable
 #pragma warning disable CS1591
 using System;
 
@@ -16,6 +18,7 @@ namespace UnityEngine
 
     public class Behaviour : Component
     {
+        public bool enabled { get; set; } = true;
     }
 
     public class MonoBehaviour : Behaviour
@@ -29,6 +32,7 @@ namespace UnityEngine
     public static class Debug
     {
         public static void LogWarning(object message, Object context) { }
+        public static void LogError(object message, Object context) { }
     }
 
     public static class Time
@@ -37,9 +41,48 @@ namespace UnityEngine
         public static float unscaledDeltaTime => 0f;
     }
 
-    public class MissingReferenceException : Exception
+    public sealed class GUILayoutOption
     {
-        public MissingReferenceException(string message) : base(message) { }
+    }
+
+    public static class GUILayout
+    {
+        public static void Label(string text, params GUILayoutOption[] options) { }
+        public static bool Button(string text, params GUILayoutOption[] options) => false;
+        public static void Space(float pixels) { }
+        public static void BeginHorizontal(params GUILayoutOption[] options) { }
+        public static void EndHorizontal() { }
+    }
+
+    public enum EventType
+    {
+        MouseDown = 0,
+        MouseUp = 1,
+        MouseMove = 2,
+        MouseDrag = 3,
+        KeyDown = 4,
+        KeyUp = 5,
+    }
+
+    public enum KeyCode
+    {
+        None = 0,
+        Tab = 9,
+        Alpha1 = 49,
+        Alpha2 = 50,
+        Alpha3 = 51,
+        C = 99,
+        G = 103,
+        I = 105,
+        T = 116,
+    }
+
+    public sealed class Event
+    {
+        public static Event current { get; set; } = new Event();
+        public EventType type { get; set; }
+        public KeyCode keyCode { get; set; }
+        public void Use() { }
     }
 
     [AttributeUsage(AttributeTargets.Class)]

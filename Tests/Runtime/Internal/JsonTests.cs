@@ -1,3 +1,5 @@
+#nullable enable
+
 using System;
 using System.Collections.Generic;
 using NUnit.Framework;
@@ -29,7 +31,20 @@ namespace SteerLM.Npc.Tests.Internal
         [TestCase("{\"a\": tru}", "expected a value")]
         [TestCase("{\"a\": \"unterminated}", "unterminated string")]
         [TestCase("{} {}", "after the JSON value")]
-        [TestCase("{\"a\": 01x}", "")]
+        [TestCase("{\"a\": 01x}", "leading zeros")]
+        [TestCase("[007]", "leading zeros")]
+        [TestCase("[-01]", "leading zeros")]
+        [TestCase("[1.]", "a digit after the decimal point")]
+        [TestCase("[1.e5]", "a digit after the decimal point")]
+        [TestCase("[1e]", "a digit in the exponent")]
+        [TestCase("[1e+]", "a digit in the exponent")]
+        [TestCase("[-]", "a digit in the number")]
+        [TestCase("[-x]", "a digit in the number")]
+        [TestCase("{\"a\": 1, \"b\": 2, \"a\": 3}", "the key \"a\" appears twice")]
+        [TestCase("[\"\\u 0e9\"]", "exactly four hex digits")]
+        [TestCase("[\"\\u00e\"]", "exactly four hex digits")]
+        [TestCase("[\"\\u00g9\"]", "exactly four hex digits")]
+        [TestCase("[\"\\u+0e9\"]", "exactly four hex digits")]
         public void Parse_OfMalformedJson_SaysWhatAndWhere(string text, string expected)
         {
             var error = Assert.Throws<FormatException>(() => Json.Parse(text, "card.json"));
@@ -57,5 +72,33 @@ namespace SteerLM.Npc.Tests.Internal
             Assert.That(map["b"], Is.EqualTo(false));
             Assert.That((object?[])map["list"]!, Is.EqualTo(new object[] { "one", 2L }));
         }
+
+        [Test]
+        public void Parse_OfADuplicateKey_PointsAtTheSecondOne()
+        {
+            var error = Assert.Throws<FormatException>(() => Json.Parse("{\n  \"name\": \"a\",\n  \"name\": \"b\"\n}", "card.json"));
+            Assert.That(error!.Message, Does.Contain("\"name\" appears twice").And.Contain("line 3, column 3"));
+        }
+
+        [Test]
+        public void Parse_OfNumbersRfc8259Allows_ReadsThem()
+        {
+            var list = (object?[])Json.Parse("[0, -0, 10, 0.5, -0.5e-3, 1E+2, 120]", "test")!;
+            Assert.That(list, Is.EqualTo(new object[] { 0L, 0L, 10L, 0.5, -0.0005, 100.0, 120L }));
+        }
+
+        [Test]
+        public void Parse_SkipsALeadingByteOrderMark()
+        {
+            var map = (Dictionary<string, object?>)Json.Parse("\uFEFF{\"a\": 1}", "test")!;
+            Assert.That(map["a"], Is.EqualTo(1L));
+        }
+
+        [Test]
+        public void Parse_OfAByteOrderMarkAnywhereElse_IsRefused()
+        {
+            Assert.Throws<FormatException>(() => Json.Parse("{\"a\": \uFEFF1}", "test"));
+        }
+
     }
 }

@@ -1,7 +1,10 @@
+#nullable enable
+
 using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using NUnit.Framework;
 
@@ -68,6 +71,32 @@ namespace SteerLM.Npc.Tests.Package
             Assert.That(byGuid.Count, Is.GreaterThan(10), "the package has its assets' meta files");
         }
 
+        [TestCase("bin")]
+        [TestCase("obj")]
+        [TestCase("TestResults")]
+        public void BuildFolders_AreImportedByUnity_SoTheyAreCheckedToo(string name)
+        {
+            Assert.That(PackageRoot.IsSkipped(name), Is.False, "Unity imports these like any folder; builds go to .artifacts/");
+        }
+
+        [TestCase(".artifacts")]
+        [TestCase("Worker~")]
+        [TestCase("CVS")]
+        [TestCase("notes.tmp")]
+        public void NamesUnitySkips_AreSkipped(string name)
+        {
+            Assert.That(PackageRoot.IsSkipped(name), Is.True);
+        }
+
+        [Test]
+        public void PackageManifestMeta_UsesThePackageManifestImporter()
+        {
+            var root = PackageRoot.Find();
+            var meta = File.ReadAllText(Path.Combine(root, "package.json.meta"));
+
+            Assert.That(meta, Does.Contain("\nPackageManifestImporter:"), "Unity imports a package's package.json with PackageManifestImporter");
+        }
+
         [Test]
         public void FolderMetaFiles_AreMarkedAsFolders()
         {
@@ -85,15 +114,22 @@ namespace SteerLM.Npc.Tests.Package
     /// <summary>Finds the package folder and lists what Unity imports from it.</summary>
     internal static class PackageRoot
     {
-        public static string Find()
+        /// <summary>
+        /// The package folder: the nearest folder above this source file (the compiler records its path, so this works
+        /// wherever the build output goes), the test directory or the working directory whose package.json is
+        /// com.steerlm.npc's. Under dotnet a miss fails the test (it would hide missing .meta files); inside Unity, where a
+        /// package can be installed in ways this search does not know, it is ignored.
+        /// </summary>
+        public static string Find([CallerFilePath] string sourceFile = "")
         {
             var starts = new[]
             {
+                sourceFile.Length > 0 ? Path.GetDirectoryName(Path.GetFullPath(sourceFile)) ?? "" : "",
                 TestContext.CurrentContext.TestDirectory,
                 Directory.GetCurrentDirectory(),
                 Path.Combine(Directory.GetCurrentDirectory(), "Packages", "com.steerlm.npc"),
             };
-            foreach (var start in starts)
+            foreach (var start in starts.Where(start => start.Length > 0 && Directory.Exists(start)))
             {
                 for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
                 {
@@ -105,15 +141,22 @@ namespace SteerLM.Npc.Tests.Package
                 }
             }
 
-            Assert.Ignore("The package folder (package.json of com.steerlm.npc) was not found from the test directory.");
+            const string notFound = "The package folder (package.json of com.steerlm.npc) was not found from this source file, the test directory or the working directory.";
+#if UNITY_5_3_OR_NEWER
+            Assert.Ignore(notFound);
+#else
+            Assert.Fail(notFound);
+#endif
             return "";
         }
 
-        /// <summary>Unity skips hidden names, names ending in '~', 'cvs' and '*.tmp'; build output and test results are ignored by git.</summary>
+        /// <summary>
+        /// What Unity skips when it imports: hidden names, names ending in '~', 'cvs' and '*.tmp'. Nothing else: Unity
+        /// imports bin/, obj/ and TestResults/ like any folder (dotnet builds go to .artifacts/ for that reason).
+        /// </summary>
         public static bool IsSkipped(string name) =>
             name.StartsWith(".", StringComparison.Ordinal) || name.EndsWith("~", StringComparison.Ordinal) ||
-            name.Equals("cvs", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase) ||
-            name == "bin" || name == "obj" || name == "TestResults";
+            name.Equals("cvs", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase);
 
         public static IEnumerable<string> ImportedAssets(string root)
         {

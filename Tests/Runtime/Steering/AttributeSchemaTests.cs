@@ -1,4 +1,7 @@
+#nullable enable
+
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using NUnit.Framework;
 using SteerLM.Npc.Steering;
@@ -94,6 +97,53 @@ namespace SteerLM.Npc.Tests.Steering
         {
             var error = Assert.Throws<ArgumentException>(() => new AttributeDefinition("hu,mor", 0, 4, 0));
             Assert.That(error!.Message, Does.Contain("','"));
+        }
+
+        [TestCase("min")]
+        [TestCase("max")]
+        [TestCase("default")]
+        public void FromJson_WithoutARangeOrDefaultField_NamesIt(string missing)
+        {
+            var fields = new[] { "\"name\":\"humor\"", "\"min\":0", "\"max\":4", "\"default\":1" }
+                .Where(f => !f.StartsWith("\"" + missing + "\"", StringComparison.Ordinal));
+            var json = "{\"id\":\"x\",\"attributes\":[{" + string.Join(",", fields) + "}]}";
+
+            var error = Assert.Throws<FormatException>(() => AttributeSchema.FromJson(json, "attributes.json"));
+
+            Assert.That(error!.Message, Does.Contain($"'attributes[0].{missing}' is missing"));
+        }
+
+        [Test]
+        public void FromJson_WithAnUnknownAttributeField_NamesItAndListsTheFields()
+        {
+            var error = Assert.Throws<FormatException>(() => AttributeSchema.FromJson(
+                "{\"id\":\"x\",\"attributes\":[{\"name\":\"humor\",\"min\":0,\"max\":4,\"default\":1,\"maximum\":3}]}", "attributes.json"));
+
+            Assert.That(error!.Message, Does.Contain("'attributes[0].maximum'").And.Contain("name, min, max, default, description, levels"));
+        }
+
+        [TestCase("4294967300")]
+        [TestCase("-2147483649")]
+        [TestCase("1e300")]
+        public void FromJson_WithANumberBeyondAnInt_IsRefusedRatherThanWrappedAround(string max)
+        {
+            var json = "{\"id\":\"x\",\"attributes\":[{\"name\":\"humor\",\"min\":0,\"max\":" + max + ",\"default\":0}]}";
+
+            var error = Assert.Throws<FormatException>(() => AttributeSchema.FromJson(json));
+
+            Assert.That(error!.Message, Does.Contain("'attributes[0].max'"));
+        }
+
+        [Test]
+        public void AttributesAndLevels_CannotBeChangedThroughACast()
+        {
+            var schema = AttributeSchema.FromJson(AttributeSchemas.Npc.ToJson());
+            var humor = schema["humor"];
+
+            Assert.Throws<NotSupportedException>(() => ((IList<AttributeDefinition>)schema.Attributes)[0] = new AttributeDefinition("joy", 0, 4, 0));
+            Assert.Throws<NotSupportedException>(() => ((IList<string>)humor.Levels)[0] = "hilarious");
+            Assert.That(schema[0].Name, Is.EqualTo("humor"));
+            Assert.That(humor.Levels[0], Is.EqualTo(AttributeSchemas.Npc["humor"].Levels[0]));
         }
     }
 }
