@@ -62,6 +62,9 @@ namespace SteerLM.Npc.Hosting
         /// <summary>The attribute schema of the worker's model; validate names against it before sending.</summary>
         public AttributeSchema Schema { get; }
 
+        /// <summary>The error text given to live requests when the connection is lost.</summary>
+        public const string ConnectionLostText = "The connection to the worker was lost.";
+
         /// <summary>Raised once when the connection is lost (the worker crashed, exited, or broke the protocol).</summary>
         public event Action<Exception?>? Disconnected;
 
@@ -224,7 +227,7 @@ namespace SteerLM.Npc.Hosting
             {
                 if (_requests.TryRemove(pair.Key, out var sink))
                 {
-                    sink.OnError(new Error { RequestId = pair.Key, Code = ErrorCodes.Internal, Text = "The connection to the worker was lost." });
+                    sink.OnError(new Error { RequestId = pair.Key, Code = ErrorCodes.Internal, Text = ConnectionLostText });
                 }
             }
 
