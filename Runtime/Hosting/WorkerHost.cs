@@ -96,6 +96,7 @@ namespace SteerLM.Npc.Hosting
         private WorkerConnection? _connection;
         private Task? _supervisor;
         private AttributeSchema? _schema;
+        private int _disposed;
 
         /// <summary>Creates a host; call <see cref="StartAsync"/> (at scene load: the model load and warm-up take a moment).</summary>
         public WorkerHost(WorkerHostOptions options) => _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -159,6 +160,11 @@ namespace SteerLM.Npc.Hosting
         /// <summary>Asks the worker to shut down, ends it if it does not, and removes the pid file.</summary>
         public void Dispose()
         {
+            if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            {
+                return;
+            }
+
             _stopping.Cancel();
             var connection = _connection;
             if (connection != null && connection.IsConnected)
