@@ -19,6 +19,7 @@ namespace SteerLM.Npc.Training
         {
             new CorpusStage(),
             new PretrainStage(),
+            new ExportStage(),
         };
 
         private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
