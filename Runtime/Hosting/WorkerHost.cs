@@ -97,6 +97,9 @@ namespace SteerLM.Npc.Hosting
         private Task? _supervisor;
         private AttributeSchema? _schema;
         private int _disposed;
+        private readonly ConcurrentQueue<Outgoing> _outbox = new ConcurrentQueue<Outgoing>();
+        private readonly SemaphoreSlim _outboxSignal = new SemaphoreSlim(0);
+        private Task? _sender;
 
         /// <summary>Creates a host; call <see cref="StartAsync"/> (at scene load: the model load and warm-up take a moment).</summary>
         public WorkerHost(WorkerHostOptions options) => _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -125,20 +128,17 @@ namespace SteerLM.Npc.Hosting
             EndOrphan();
             await LaunchAsync(cancellationToken).ConfigureAwait(false);
             _supervisor = Task.Run(SuperviseAsync);
+            _sender = Task.Run(SendLoopAsync);
         }
 
         /// <inheritdoc />
+        /// <remarks>Never blocks and does no I/O on the caller's thread: the request goes to an ordered outbox that a background loop sends.</remarks>
         public void Send(Generate request, IRequestSink sink)
         {
             var relay = new Relay(this, request.RequestId, sink);
             _inFlight[request.RequestId] = (request, relay);
-            var connection = _connection;
-            if (connection != null && connection.IsConnected)
-            {
-                _ = SendQuietly(connection, request, relay);
-            }
-
-            // Otherwise the supervisor sends it once the worker is back.
+            _outbox.Enqueue(new Outgoing(request, relay, 0));
+            _outboxSignal.Release();
         }
 
         /// <inheritdoc />
@@ -146,11 +146,8 @@ namespace SteerLM.Npc.Hosting
         {
             if (_inFlight.TryRemove(requestId, out _))
             {
-                var connection = _connection;
-                if (connection != null && connection.IsConnected)
-                {
-                    _ = connection.CancelAsync(requestId).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
-                }
+                _outbox.Enqueue(new Outgoing(null, null, requestId));
+                _outboxSignal.Release();
             }
         }
 
@@ -181,6 +178,7 @@ namespace SteerLM.Npc.Hosting
             try
             {
                 _supervisor?.Wait(TimeSpan.FromSeconds(5));
+                _sender?.Wait(TimeSpan.FromSeconds(5));
             }
             catch (AggregateException)
             {
@@ -232,6 +230,66 @@ namespace SteerLM.Npc.Hosting
             {
                 _ = SendQuietly(connection, pair.Value.Request, pair.Value.Sink);
             }
+        }
+
+        /// <summary>Sends the outbox in order. While the worker is down, requests stay in flight and are sent again after the restart.</summary>
+        private async Task SendLoopAsync()
+        {
+            while (!_stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    await _outboxSignal.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                while (_outbox.TryDequeue(out var item))
+                {
+                    var connection = _connection;
+                    if (connection == null || !connection.IsConnected)
+                    {
+                        continue; // LaunchAsync resends everything still in flight once a worker is back
+                    }
+
+                    try
+                    {
+                        if (item.Request != null)
+                        {
+                            if (_inFlight.ContainsKey(item.Request.RequestId))
+                            {
+                                await connection.SendAsync(item.Request, item.Sink!).ConfigureAwait(false);
+                            }
+                        }
+                        else
+                        {
+                            await connection.CancelAsync(item.CancelId).ConfigureAwait(false);
+                        }
+                    }
+                    catch (Exception e) when (e is IOException || e is ObjectDisposedException || e is InvalidOperationException)
+                    {
+                        // The connection is going down; the supervisor restarts the worker and resends what is in flight.
+                    }
+                }
+            }
+        }
+
+        private readonly struct Outgoing
+        {
+            public Outgoing(Generate? request, IRequestSink? sink, long cancelId)
+            {
+                Request = request;
+                Sink = sink;
+                CancelId = cancelId;
+            }
+
+            public Generate? Request { get; }
+
+            public IRequestSink? Sink { get; }
+
+            public long CancelId { get; }
         }
 
         private async Task SuperviseAsync()
