@@ -22,7 +22,11 @@ namespace SteerLM.Npc.Training
             new ExportStage(),
         };
 
-        private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+        private static int Main(string[] args)
+        {
+            Worker.NativeThreading.PreferPassiveWaiting(); // before libtorch loads: OpenMP threads must not spin on shared cores
+            return Run(args, Console.Out, Console.Error);
+        }
 
         /// <summary>Dispatches <paramref name="args"/> to a stage; the writers receive usage text and errors.</summary>
         internal static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)

@@ -73,6 +73,12 @@ namespace SteerLM.Npc.Hosting
                 info.ArgumentList.Add(argument);
             }
 
+            // The worker shares cores with the game: OpenMP threads that spin between operations would starve both.
+            if (!info.Environment.ContainsKey("OMP_WAIT_POLICY"))
+            {
+                info.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
+            }
+
             info.ArgumentList.Add("serve");
             info.ArgumentList.Add("--model");
             info.ArgumentList.Add(modelDirectory);

@@ -21,7 +21,11 @@ namespace SteerLM.Npc.Worker
             ["soak"] = ("soak --model DIR [--lines 10000] [--streams 8] [--max-tokens 16] [--json]: generate many lines and watch memory stay flat", SoakCommand.Run),
         };
 
-        private static int Main(string[] args) => Run(args);
+        private static int Main(string[] args)
+        {
+            NativeThreading.PreferPassiveWaiting(); // before libtorch loads: see NativeThreading
+            return Run(args);
+        }
 
         /// <summary>Runs a command; the exit code is 0 for success, 1 for a failure, 2 for a command-line mistake.</summary>
         internal static int Run(string[] args)
