@@ -84,6 +84,7 @@ namespace SteerLM.Npc.Hosting
             info.ArgumentList.Add(modelDirectory);
             info.ArgumentList.Add("--parent-pid");
             info.ArgumentList.Add(Process.GetCurrentProcess().Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            info.ArgumentList.Add("--allow-shutdown"); // this worker belongs to this game: it may tell it to stop
             foreach (var argument in extraArguments ?? Array.Empty<string>())
             {
                 info.ArgumentList.Add(argument);

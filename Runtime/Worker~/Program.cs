@@ -17,7 +17,7 @@ namespace SteerLM.Npc.Worker
             ["init"] = ("init --preset tiny|small --out DIR [--seed N]: write a randomly initialised model directory", InitCommand.Run),
             ["generate"] = ("generate --model DIR --system TEXT --user TEXT --attributes \"humor:4,toxicity:0\" [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S] [--dtype float32|bfloat16] [--threads N]: print a reply", GenerateCommand.Run),
             ["bench"] = ("bench --model DIR [--streams 1,4,8,16] [--prompt-tokens 200] [--new-tokens 128] [--repeat 3] [--dtype D] [--threads N] [--json]: measure tokens/s and time to first token", BenchCommand.Run),
-            ["serve"] = ("serve --model DIR [--port 0] [--host 127.0.0.1] [--token T] [--stdio] [--max-batch 16] [--context N] [--parent-pid P] [--dtype D] [--threads N]: serve the wire protocol; writes one Listening frame to standard output", ServeCommand.Run),
+            ["serve"] = ("serve --model DIR [--port 0] [--host 127.0.0.1] [--token T] [--stdio] [--max-batch 16] [--context N] [--parent-pid P] [--allow-shutdown] [--dtype D] [--threads N]: serve the wire protocol; writes one Listening frame to standard output", ServeCommand.Run),
             ["soak"] = ("soak --model DIR [--lines 10000] [--streams 8] [--max-tokens 16] [--json]: generate many lines and watch memory stay flat", SoakCommand.Run),
         };
 

@@ -16,14 +16,15 @@ namespace SteerLM.Npc.Worker.Cli
     /// <c>serve --model DIR</c>: loads the model, listens on 127.0.0.1 (a free port unless <c>--port</c>), and writes one
     /// <see cref="Listening"/> frame (port, per-launch token, pid) to standard output; logs go to standard error. With
     /// <c>--stdio</c> the protocol runs over standard input/output instead. <c>--host</c> with an explicit <c>--token</c>
-    /// serves other machines (a shared inference box). <c>--parent-pid</c> makes the worker exit when its launcher dies.
+    /// serves other machines (a shared inference box). <c>--parent-pid</c> makes the worker exit when its launcher dies;
+    /// <c>--allow-shutdown</c> lets a client's Shutdown message stop it (the launcher passes it; a shared worker leaves it off).
     /// </summary>
     internal static class ServeCommand
     {
         public static int Run(string[] args)
         {
             var line = new CommandLine("serve", args,
-                new[] { "model", "host", "port", "token", "max-batch", "context", "parent-pid", "handshake-timeout-ms", "dtype", "threads" }, new[] { "stdio" });
+                new[] { "model", "host", "port", "token", "max-batch", "context", "parent-pid", "handshake-timeout-ms", "dtype", "threads" }, new[] { "stdio", "allow-shutdown" });
             var modelPath = line.Required("model");
             var host = line.Optional("host") ?? "127.0.0.1";
             var port = line.Int("port", 0, 0, 65535);
@@ -52,7 +53,7 @@ namespace SteerLM.Npc.Worker.Cli
                 context == 0 ? Math.Min(2048, model.Model.Config.MaxPositionEmbeddings) : context);
             WarmUp(model, scheduler);
             scheduler.Start();
-            using var server = new WorkerServer(model, scheduler, token, handshakeTimeout);
+            using var server = new WorkerServer(model, scheduler, token, handshakeTimeout, allowShutdown: line.Flag("allow-shutdown"));
             WatchParent(parentPid, server);
             var stdout = Console.OpenStandardOutput();
             log.WriteLine($"serve: {model.ModelId} loaded and warmed up in {watch.ElapsedMilliseconds} ms");

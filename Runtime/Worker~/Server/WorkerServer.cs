@@ -25,12 +25,19 @@ namespace SteerLM.Npc.Worker.Server
         private readonly Scheduler _scheduler;
         private readonly string _token;
         private readonly TimeSpan _handshakeTimeout;
+        private readonly bool _allowShutdown;
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private readonly ConcurrentDictionary<Task, byte> _connections = new ConcurrentDictionary<Task, byte>();
 
         /// <summary>Creates a server over a loaded model and a started scheduler.</summary>
-        public WorkerServer(ModelDirectory model, Scheduler scheduler, string token, TimeSpan? handshakeTimeout = null)
+        /// <param name="model">The loaded model.</param>
+        /// <param name="scheduler">The started scheduler.</param>
+        /// <param name="token">The token clients must present.</param>
+        /// <param name="handshakeTimeout">How long a new connection may take to say hello.</param>
+        /// <param name="allowShutdown">Whether a client's <see cref="Shutdown"/> stops the server (for a worker owned by one game).</param>
+        public WorkerServer(ModelDirectory model, Scheduler scheduler, string token, TimeSpan? handshakeTimeout = null, bool allowShutdown = false)
         {
+            _allowShutdown = allowShutdown;
             _model = model;
             _scheduler = scheduler;
             _token = token ?? throw new ArgumentNullException(nameof(token));
@@ -272,8 +279,11 @@ namespace SteerLM.Npc.Worker.Server
                     case Score score:
                         Send(new Error { RequestId = score.RequestId, Code = ErrorCodes.BadRequest, Text = "This worker does not score lines yet." });
                         break;
-                    case Shutdown _:
+                    case Shutdown _ when _server._allowShutdown:
                         _server._stopping.Cancel();
+                        break;
+                    case Shutdown _:
+                        Send(new Error { Code = ErrorCodes.BadRequest, Text = "This worker is shared: it does not accept shutdown from clients." });
                         break;
                     case Hello _:
                         Send(new Error { Code = ErrorCodes.BadRequest, Text = "The handshake is already done." });

@@ -247,9 +247,11 @@ namespace SteerLM.Npc.Worker.Tests.Server
         }
 
         [Test]
-        public async Task ThousandsOfRandomFrames_NeverTakeTheWorkerDown()
+        public async Task TenThousandRandomAndMutatedFrames_NeverTakeTheWorkerDown()
         {
             var random = new Random(99);
+            var valid = WireFormat.Encode(Request(1, "Hello there", 4));
+            var sent = 0;
             for (var round = 0; round < 20; round++)
             {
                 using var raw = new TcpClient();
@@ -257,10 +259,29 @@ namespace SteerLM.Npc.Worker.Tests.Server
                 var stream = raw.GetStream();
                 await WireFormat.WriteAsync(stream, new Hello { Token = _worker.Listening.Token });
                 var bytes = new List<byte>();
-                for (var i = 0; i < 100; i++)
+                for (var i = 0; i < 500; i++, sent++)
                 {
-                    var body = new byte[random.Next(1, 40)];
-                    random.NextBytes(body);
+                    byte[] body;
+                    if (i % 2 == 0)
+                    {
+                        body = new byte[random.Next(1, 40)];
+                        random.NextBytes(body);
+                    }
+                    else
+                    {
+                        // A valid Generate frame's payload with a few bytes changed: mostly well-framed but wrong inside.
+                        body = valid.AsSpan(4).ToArray();
+                        for (var m = random.Next(1, 4); m > 0; m--)
+                        {
+                            body[random.Next(body.Length)] = (byte)random.Next(256);
+                        }
+                    }
+
+                    if (body[0] == (byte)MessageType.Shutdown)
+                    {
+                        body[0] = 0xEE; // a real shutdown command is not bad input
+                    }
+
                     bytes.AddRange(BitConverter.GetBytes(body.Length));
                     bytes.AddRange(body);
                 }
@@ -276,6 +297,7 @@ namespace SteerLM.Npc.Worker.Tests.Server
                 }
             }
 
+            Assert.That(sent, Is.EqualTo(10_000));
             Assert.That(_worker.Process.HasExited, Is.False);
             using var connection = await Connect();
             Assert.That(await connection.PingAsync().WaitAsync(TimeSpan.FromSeconds(10)), Is.GreaterThan(0));
