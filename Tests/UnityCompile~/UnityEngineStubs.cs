@@ -31,8 +31,16 @@ namespace UnityEngine
 
     public static class Debug
     {
+        public static void Log(object message) { }
+
         public static void LogWarning(object message, Object context) { }
         public static void LogError(object message, Object context) { }
+    }
+
+    public static class Application
+    {
+        public static string streamingAssetsPath => "";
+        public static string temporaryCachePath => "";
     }
 
     public static class Time
