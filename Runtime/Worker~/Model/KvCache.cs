@@ -116,7 +116,7 @@ namespace SteerLM.Npc.Worker.Model
         /// <summary>
         /// Checks and describes one forward pass: <paramref name="tokens"/> new tokens for each of
         /// <paramref name="slots"/>, starting at <paramref name="startPositions"/> (null: each slot's length).
-        /// The tensors it makes belong to the caller's dispose scope.
+        /// The index tensors of the step are made when first used and belong to the dispose scope open then.
         /// </summary>
         internal CacheStep Plan(long[] slots, long[]? startPositions, long tokens, int maxPositions)
         {
@@ -162,22 +162,19 @@ namespace SteerLM.Npc.Worker.Model
                 contiguous &= slots[b] == slots[0] + b;
             }
 
-            long batch = slots.Length;
-            var positionValues = new long[batch * tokens];
-            for (int b = 0; b < batch; b++)
-            {
-                for (long t = 0; t < tokens; t++)
-                {
-                    positionValues[b * tokens + t] = starts[b] + t;
-                }
-            }
-            Tensor positions = torch.tensor(positionValues, new long[] { batch, tokens }, dtype: ScalarType.Int64, device: Device); // (B, T)
-            Tensor slotIndex = torch.tensor(slots, dtype: ScalarType.Int64, device: Device);                                          // (B)
-
             // Every row sees all keyLength keys only when one token is added to rows of equal length.
             bool needsMask = !(tokens == 1 && sameStart);
-            return new CacheStep(slots, starts, tokens, keyLength, contiguous, positions, slotIndex, needsMask);
+            return new CacheStep(slots, starts, tokens, keyLength, contiguous, needsMask, Device);
         }
+
+        /// <summary>A layer's keys (maxBatch, n_kv_heads, maxSeq, head_dim), the tensor itself.</summary>
+        internal Tensor KeysOf(int layer) => _keys[layer];
+
+        /// <summary>A layer's values (maxBatch, n_kv_heads, maxSeq, head_dim), the tensor itself.</summary>
+        internal Tensor ValuesOf(int layer) => _values[layer];
+
+        /// <summary>Bytes of one layer's keys (or values).</summary>
+        internal long LayerBytes => _keys.Length == 0 ? 0 : _keys[0].NumberOfElements * _keys[0].ElementSize;
 
         /// <summary>Stores a layer's new keys and values (B, T, n_kv_heads, head_dim) at the planned positions.</summary>
         internal void Write(int layer, Tensor keys, Tensor values, CacheStep step)
@@ -233,20 +230,26 @@ namespace SteerLM.Npc.Worker.Model
         }
     }
 
-    /// <summary>One forward pass's rows and positions in a <see cref="KvCache"/>.</summary>
+    /// <summary>
+    /// One forward pass's rows and positions in a <see cref="KvCache"/>. The index tensors are made on first use (in
+    /// the dispose scope open then), so a pass that needs none of them (the CPU decode path) makes no tensor for them.
+    /// </summary>
     internal sealed class CacheStep
     {
-        internal CacheStep(long[] slots, long[] starts, long tokens, long keyLength, bool contiguous, Tensor positions, Tensor slotIndex, bool needsMask)
+        private readonly Device _device;
+        private Tensor? _positions;
+        private Tensor? _slotIndex;
+        private Tensor? _slotIndexColumn;
+
+        internal CacheStep(long[] slots, long[] starts, long tokens, long keyLength, bool contiguous, bool needsMask, Device device)
         {
             Slots = slots;
             Starts = starts;
             Tokens = tokens;
             KeyLength = keyLength;
             Contiguous = contiguous;
-            Positions = positions;
-            SlotIndex = slotIndex;
-            SlotIndexColumn = slotIndex.unsqueeze(1);
             NeedsMask = needsMask;
+            _device = device;
         }
 
         public long[] Slots { get; }
@@ -260,9 +263,29 @@ namespace SteerLM.Npc.Worker.Model
         /// <summary>True when the slots are consecutive and ascending, so the cache is read through views.</summary>
         public bool Contiguous { get; }
 
-        public Tensor Positions { get; }       // (B, T) absolute positions of the new tokens
-        public Tensor SlotIndex { get; }       // (B)
-        public Tensor SlotIndexColumn { get; } // (B, 1)
         public bool NeedsMask { get; }
+
+        /// <summary>(B, T) absolute positions of the new tokens.</summary>
+        public Tensor Positions => _positions ??= MakePositions();
+
+        /// <summary>(B) the slots as a tensor.</summary>
+        public Tensor SlotIndex => _slotIndex ??= torch.tensor(Slots, dtype: ScalarType.Int64, device: _device);
+
+        /// <summary>(B, 1) the slots as a column.</summary>
+        public Tensor SlotIndexColumn => _slotIndexColumn ??= SlotIndex.unsqueeze(1);
+
+        private Tensor MakePositions()
+        {
+            long batch = Slots.Length;
+            var values = new long[batch * Tokens];
+            for (int b = 0; b < batch; b++)
+            {
+                for (long t = 0; t < Tokens; t++)
+                {
+                    values[b * Tokens + t] = Starts[b] + t;
+                }
+            }
+            return torch.tensor(values, new long[] { batch, Tokens }, dtype: ScalarType.Int64, device: _device); // (B, T)
+        }
     }
 }

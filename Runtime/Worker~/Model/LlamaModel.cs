@@ -40,6 +40,7 @@ namespace SteerLM.Npc.Worker.Model
         private readonly Linear? lm_head;
         private readonly Linear? score;
         private readonly RotaryEmbedding _rotary;
+        private readonly CpuDecoder _cpuDecoder;
 
         /// <summary>
         /// A fresh model with weights drawn as Hugging Face does (normal, std 0.02; norms at 1; biases at 0)
@@ -63,6 +64,7 @@ namespace SteerLM.Npc.Worker.Model
                 ? NewLinear(config.HiddenSize, config.NumAttributes, config.SteerLM!.ScoreBias, dtype, device)
                 : null;
             _rotary = new RotaryEmbedding(config.HeadDim, config.MaxPositionEmbeddings, config.RopeTheta);
+            _cpuDecoder = new CpuDecoder(config);
             RegisterComponents();
             if (initialize)
             {
@@ -125,6 +127,11 @@ namespace SteerLM.Npc.Worker.Model
         /// (batched decode) and the cache's lengths advance by T. Returns float32 logits (B, T, V), or (B, V) for
         /// the last position only when <paramref name="lastOnly"/> (what generation wants: it skips the head
         /// for the other positions).
+        /// <para>
+        /// On the CPU, cached passes of one token per row (decode steps) of float32 and bfloat16 models run in
+        /// <see cref="CpuDecoder"/> (managed SIMD, same arithmetic) where the CPU has AVX2 and FMA; prompts (T &gt; 1),
+        /// passes without a cache and other devices or dtypes run the tensor code below.
+        /// </para>
         /// </summary>
         public Tensor Forward(Tensor inputIds, KvCache? cache = null, long[]? slots = null, long[]? startPositions = null, bool lastOnly = false)
         {
@@ -157,6 +164,11 @@ namespace SteerLM.Npc.Worker.Model
             using (torch.no_grad())
             {
                 CacheStep step = cache.Plan(slots, startPositions, tokens, Config.MaxPositionEmbeddings);
+                if (tokens == 1 && UsesCpuDecoder(cache))
+                {
+                    // Decode: one token per row, in managed SIMD code (the same arithmetic; see CpuDecoder).
+                    return _cpuDecoder.Decode(this, model, lm_head?.weight ?? model.EmbeddingWeight, _rotary, inputIds, cache, step, lastOnly);
+                }
                 (Tensor cos, Tensor sin) = _rotary.At(step.Positions, DType);     // (B, T, 1, head_dim) each
                 Tensor? mask = null;
                 if (step.NeedsMask)
@@ -169,6 +181,20 @@ namespace SteerLM.Npc.Worker.Model
                 cache.Commit(step);
                 return Logits(hidden, lastOnly);
             }
+        }
+
+        // The CPU decode path runs float32 and bfloat16 models on x86-64 CPUs with AVX2 and FMA, where every tensor
+        // it reads fits a span (under 2 GiB).
+        private bool UsesCpuDecoder(KvCache cache)
+        {
+            if (!CpuDecoder.Handles(Device, DType))
+            {
+                return false;
+            }
+            long elementSize = DType == ScalarType.Float32 ? 4 : 2;
+            long widest = Math.Max((long)Config.VocabSize * Config.HiddenSize, (long)Config.IntermediateSize * Config.HiddenSize);
+            widest = Math.Max(widest, (long)Config.NumAttentionHeads * Config.HeadDim * Config.HiddenSize);
+            return widest * elementSize <= int.MaxValue && cache.LayerBytes <= int.MaxValue;
         }
 
         /// <summary>Logits (B, T, V) in float32 for every position of <paramref name="inputIds"/> (B, T): training's pass.</summary>
@@ -389,6 +415,7 @@ namespace SteerLM.Npc.Worker.Model
             if (disposing)
             {
                 _rotary.Dispose();
+                _cpuDecoder.Dispose();
             }
             base.Dispose(disposing);
         }
@@ -411,6 +438,12 @@ namespace SteerLM.Npc.Worker.Model
         }
 
         public Tensor EmbeddingWeight => embed_tokens.Weight;
+
+        public Tensor NormWeight => norm.Weight;
+
+        public int LayerCount => layers.Count;
+
+        public LlamaDecoderLayer Layer(int index) => layers[index];
 
         public Tensor forward(Tensor inputIds, AttentionInputs inputs, bool lastOnly)
         {
@@ -464,6 +497,16 @@ namespace SteerLM.Npc.Worker.Model
             RegisterComponents();
         }
 
+        public Tensor InputNormWeight => input_layernorm.Weight;
+        public Tensor PostNormWeight => post_attention_layernorm.Weight;
+        public Tensor QWeight => self_attn.QWeight;
+        public Tensor KWeight => self_attn.KWeight;
+        public Tensor VWeight => self_attn.VWeight;
+        public Tensor OWeight => self_attn.OWeight;
+        public Tensor GateWeight => mlp.GateWeight;
+        public Tensor UpWeight => mlp.UpWeight;
+        public Tensor DownWeight => mlp.DownWeight;
+
         public Tensor forward(Tensor x, AttentionInputs inputs)
         {
             Tensor h = x + self_attn.forward(input_layernorm.forward(x), inputs); // (B, T, D)
@@ -495,6 +538,11 @@ namespace SteerLM.Npc.Worker.Model
             o_proj = LlamaModel.NewLinear(_heads * _headDim, config.HiddenSize, false, dtype, device);
             RegisterComponents();
         }
+
+        public Tensor QWeight => q_proj.weight!;
+        public Tensor KWeight => k_proj.weight!;
+        public Tensor VWeight => v_proj.weight!;
+        public Tensor OWeight => o_proj.weight!;
 
         public Tensor forward(Tensor x, AttentionInputs inputs)
         {
@@ -560,6 +608,10 @@ namespace SteerLM.Npc.Worker.Model
             RegisterComponents();
         }
 
+        public Tensor GateWeight => gate_proj.weight!;
+        public Tensor UpWeight => up_proj.weight!;
+        public Tensor DownWeight => down_proj.weight!;
+
         public override Tensor forward(Tensor x)
         {
             Tensor gate = nn.functional.silu(gate_proj.forward(x)); // (B, T, ff)
@@ -580,6 +632,8 @@ namespace SteerLM.Npc.Worker.Model
             _eps = eps;
             RegisterComponents();
         }
+
+        public Tensor Weight => weight;
 
         public override Tensor forward(Tensor x)
         {
@@ -651,6 +705,12 @@ namespace SteerLM.Npc.Worker.Model
                 _sin = both.sin().DetachFromDisposeScope();
             }
         }
+
+        /// <summary>cos of every position's angles (max_positions, head_dim), float32 on the CPU.</summary>
+        public Tensor CosTable => _cos;
+
+        /// <summary>sin of every position's angles (max_positions, head_dim), float32 on the CPU.</summary>
+        public Tensor SinTable => _sin;
 
         /// <summary>Tables for positions (B, T): (B, T, 1, head_dim) each, in <paramref name="dtype"/>.</summary>
         public (Tensor Cos, Tensor Sin) At(Tensor positions, ScalarType dtype)
