@@ -44,6 +44,7 @@ namespace SteerLM.Npc.Hosting
         private readonly SemaphoreSlim _writeLock = new SemaphoreSlim(1, 1);
         private readonly ConcurrentDictionary<long, IRequestSink> _requests = new ConcurrentDictionary<long, IRequestSink>();
         private readonly ConcurrentDictionary<long, TaskCompletionSource<long>> _pings = new ConcurrentDictionary<long, TaskCompletionSource<long>>();
+        private readonly ConcurrentDictionary<long, TaskCompletionSource<ScoreResult>> _scores = new ConcurrentDictionary<long, TaskCompletionSource<ScoreResult>>();
         private readonly CancellationTokenSource _closing = new CancellationTokenSource();
         private Task _reader = Task.CompletedTask;
         private long _nextPing;
@@ -157,6 +158,23 @@ namespace SteerLM.Npc.Hosting
         public Task CancelAsync(long requestId, CancellationToken cancellationToken = default) =>
             SendAsync(new Cancel { RequestId = requestId }, cancellationToken);
 
+        /// <summary>The attribute prediction model's values for a reply (the worker's model must have an APM head).</summary>
+        /// <exception cref="InvalidOperationException">The worker refused (no APM head, bad text); the message says why.</exception>
+        public async Task<ScoreResult> ScoreAsync(Score request, CancellationToken cancellationToken = default)
+        {
+            var answer = new TaskCompletionSource<ScoreResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_scores.TryAdd(request.RequestId, answer))
+            {
+                throw new InvalidOperationException($"Score request {request.RequestId} is already waiting.");
+            }
+
+            await SendAsync(request, cancellationToken).ConfigureAwait(false);
+            using (cancellationToken.Register(() => answer.TrySetCanceled()))
+            {
+                return await answer.Task.ConfigureAwait(false);
+            }
+        }
+
         /// <summary>Round trip of a ping, in <see cref="Stopwatch"/> ticks.</summary>
         public async Task<long> PingAsync(CancellationToken cancellationToken = default)
         {
@@ -231,6 +249,11 @@ namespace SteerLM.Npc.Hosting
                 }
             }
 
+            foreach (var scoring in _scores.Values)
+            {
+                scoring.TrySetException(new IOException(ConnectionLostText));
+            }
+
             foreach (var ping in _pings.Values)
             {
                 ping.TrySetException(new IOException("The connection to the worker was lost."));
@@ -251,6 +274,12 @@ namespace SteerLM.Npc.Hosting
                     break;
                 case Error error when error.RequestId != 0 && _requests.TryRemove(error.RequestId, out var sink):
                     sink.OnError(error);
+                    break;
+                case Error error when error.RequestId != 0 && _scores.TryRemove(error.RequestId, out var scoring):
+                    scoring.TrySetException(new InvalidOperationException(error.Text));
+                    break;
+                case ScoreResult score when _scores.TryRemove(score.RequestId, out var scoring):
+                    scoring.TrySetResult(score);
                     break;
                 case Pong pong when _pings.TryRemove(pong.Nonce, out var waiting):
                     waiting.TrySetResult(Stopwatch.GetTimestamp());

@@ -41,6 +41,7 @@ namespace SteerLM.Npc.Worker.Generation
         /// <param name="ignoreEndOfTurn">Keep generating through end-of-turn and end-of-sequence tokens (benchmarks only).</param>
         /// <param name="deadline">Time (UTC) after which the request ends with <see cref="FinishReason.Deadline"/>; null for none.</param>
         /// <param name="cancellationToken">Ends the request with <see cref="FinishReason.Cancelled"/> between steps.</param>
+        /// <param name="priority">Higher is admitted first when requests wait for a free slot.</param>
         public GenerationRequest(
             IReadOnlyList<int> promptIds,
             SamplingSettings settings,
@@ -49,8 +50,10 @@ namespace SteerLM.Npc.Worker.Generation
             Action<string>? onText = null,
             bool ignoreEndOfTurn = false,
             DateTime? deadline = null,
-            CancellationToken cancellationToken = default)
+            CancellationToken cancellationToken = default,
+            int priority = 0)
         {
+            Priority = priority;
             if (promptIds == null || promptIds.Count == 0)
             {
                 throw new ArgumentException("A generation request needs at least one prompt token.", nameof(promptIds));
@@ -96,6 +99,9 @@ namespace SteerLM.Npc.Worker.Generation
 
         /// <summary>Whether to generate through end-of-turn tokens (benchmarks).</summary>
         public bool IgnoreEndOfTurn { get; }
+
+        /// <summary>Admission priority: higher goes first when requests wait for a slot.</summary>
+        public int Priority { get; }
 
         /// <summary>UTC deadline, or null.</summary>
         public DateTime? Deadline { get; }

@@ -23,7 +23,8 @@ namespace SteerLM.Npc.Worker.Generation
         private readonly LlamaModel _model;
         private readonly NpcTokenizer _tokenizer;
         private readonly KvCache _cache;
-        private readonly ConcurrentQueue<Sequence> _pending = new ConcurrentQueue<Sequence>();
+        private readonly PendingQueue _pending = new PendingQueue();
+        private readonly ConcurrentQueue<Action> _modelWork = new ConcurrentQueue<Action>();
         private readonly Sequence?[] _slots;
         private readonly List<Sequence> _live = new List<Sequence>();
         private readonly HashSet<int> _endTokens;
@@ -89,7 +90,7 @@ namespace SteerLM.Npc.Worker.Generation
             }
 
             var sequence = new Sequence(request, _model.Config.VocabSize, _tokenizer);
-            _pending.Enqueue(sequence);
+            _pending.Enqueue(sequence, request.Priority);
             _wake.Release();
             return sequence.Completion.Task;
         }
@@ -143,7 +144,7 @@ namespace SteerLM.Npc.Worker.Generation
                 Finish(sequence, FinishReason.Cancelled, null);
             }
 
-            while (_pending.TryDequeue(out var queued))
+            while (_pending.TryDequeue(out var queued) && queued != null)
             {
                 queued.Completion.TrySetResult(queued.Result(FinishReason.Cancelled, null));
             }
@@ -163,10 +164,37 @@ namespace SteerLM.Npc.Worker.Generation
             }
         }
 
+        /// <summary>
+        /// Runs other work on the model (scoring a line with the APM head) on the stepping thread, between steps, so the model
+        /// is never used by two threads at once.
+        /// </summary>
+        public Task<T> RunOnModelThread<T>(Func<T> work)
+        {
+            var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _modelWork.Enqueue(() =>
+            {
+                try
+                {
+                    done.TrySetResult(work());
+                }
+                catch (Exception e)
+                {
+                    done.TrySetException(e);
+                }
+            });
+            _wake.Release();
+            return done.Task;
+        }
+
         /// <summary>Admits waiting requests into free slots, then decodes one token for every live sequence.</summary>
         /// <returns>Whether work remains.</returns>
         internal bool Step()
         {
+            while (_modelWork.TryDequeue(out var work))
+            {
+                work();
+            }
+
             try
             {
                 Admit();
@@ -190,7 +218,7 @@ namespace SteerLM.Npc.Worker.Generation
 
         private void Admit()
         {
-            while (_live.Count < _slots.Length && _pending.TryDequeue(out var sequence))
+            while (_live.Count < _slots.Length && _pending.TryDequeue(out var sequence) && sequence != null)
             {
                 var slot = Array.IndexOf(_slots, null);
                 sequence.Slot = slot;
@@ -385,6 +413,54 @@ namespace SteerLM.Npc.Worker.Generation
 
             reason = default;
             return false;
+        }
+
+        /// <summary>Requests waiting for a slot: highest priority first, first come first served within a priority.</summary>
+        private sealed class PendingQueue
+        {
+            private readonly object _gate = new object();
+            private readonly SortedDictionary<int, Queue<Sequence>> _byPriority = new SortedDictionary<int, Queue<Sequence>>();
+            private int _count;
+
+            public int Count => Volatile.Read(ref _count);
+
+            public bool IsEmpty => Count == 0;
+
+            public void Enqueue(Sequence sequence, int priority)
+            {
+                lock (_gate)
+                {
+                    // Stored under the negated priority so that the sorted dictionary's first key is the highest priority.
+                    if (!_byPriority.TryGetValue(-priority, out var queue))
+                    {
+                        _byPriority[-priority] = queue = new Queue<Sequence>();
+                    }
+
+                    queue.Enqueue(sequence);
+                    _count++;
+                }
+            }
+
+            public bool TryDequeue(out Sequence? sequence)
+            {
+                lock (_gate)
+                {
+                    foreach (var pair in _byPriority)
+                    {
+                        sequence = pair.Value.Dequeue();
+                        if (pair.Value.Count == 0)
+                        {
+                            _byPriority.Remove(pair.Key);
+                        }
+
+                        _count--;
+                        return true;
+                    }
+                }
+
+                sequence = null;
+                return false;
+            }
         }
 
         private sealed class Sequence

@@ -96,6 +96,15 @@ namespace SteerLM.Npc.Worker.Server
             _stopping.Dispose();
         }
 
+        /// <summary>Scores token ids with the APM head, on the scheduler's thread (the model is used by one thread at a time).</summary>
+        internal float[] ScoreIds(int[] ids) => _scheduler.RunOnModelThread(() =>
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            var input = TorchSharp.torch.tensor(Array.ConvertAll(ids, i => (long)i), new long[] { 1, ids.Length }, device: _model.Model.Device);
+            using var noGrad = TorchSharp.torch.no_grad();
+            return _model.Model.Score(input).data<float>().ToArray();
+        }).GetAwaiter().GetResult();
+
         private void Track(Task task)
         {
             _connections[task] = 0;
@@ -277,7 +286,7 @@ namespace SteerLM.Npc.Worker.Server
                         Send(new Pong { Nonce = ping.Nonce });
                         break;
                     case Score score:
-                        Send(new Error { RequestId = score.RequestId, Code = ErrorCodes.BadRequest, Text = "This worker does not score lines yet." });
+                        ScoreLine(score);
                         break;
                     case Shutdown _ when _server._allowShutdown:
                         _server._stopping.Cancel();
@@ -346,7 +355,7 @@ namespace SteerLM.Npc.Worker.Server
                 DateTime? deadline = request.DeadlineMs > 0 ? DateTime.UtcNow.AddMilliseconds(request.DeadlineMs) : (DateTime?)null;
                 var work = new GenerationRequest(prompt, settings, request.MaxTokens,
                     onText: text => Send(new TextPiece { RequestId = id, Sequence = sequence++, Text = text }),
-                    deadline: deadline, cancellationToken: cancel.Token);
+                    deadline: deadline, cancellationToken: cancel.Token, priority: request.Priority);
                 _server._scheduler.Submit(work).ContinueWith(task =>
                 {
                     _live.TryRemove(id, out _);
@@ -371,6 +380,38 @@ namespace SteerLM.Npc.Worker.Server
                         Seed = result.Seed,
                     });
                 }, TaskScheduler.Default);
+            }
+
+            /// <summary>The APM's values for a reply: the model's regression head on the conversation's last token.</summary>
+            private void ScoreLine(Score request)
+            {
+                var model = _server._model;
+                if (!model.Model.HasScoreHead)
+                {
+                    Send(new Error { RequestId = request.RequestId, Code = ErrorCodes.BadRequest, Text = $"Model '{model.ModelId}' has no attribute prediction head (score.weight)." });
+                    return;
+                }
+
+                Task.Run(() =>
+                {
+                    try
+                    {
+                        var text = SteerLMTemplate.FormatConversation(request.System, new[] { PromptTurn.User(request.PlayerLine), PromptTurn.Assistant(request.Reply) });
+                        var ids = model.Tokenizer.Encode(text, addBos: true);
+                        var values = _server.ScoreIds(ids);
+                        var result = new ScoreResult { RequestId = request.RequestId };
+                        for (var i = 0; i < values.Length && i < model.Schema.Count; i++)
+                        {
+                            result.Values[model.Schema[i].Name] = values[i];
+                        }
+
+                        Send(result);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        Send(new Error { RequestId = request.RequestId, Code = ErrorCodes.BadRequest, Text = e.Message.Split('\n')[0] });
+                    }
+                });
             }
 
             private static string ToWire(FinishReason reason) => reason switch
