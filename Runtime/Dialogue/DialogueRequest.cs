@@ -37,6 +37,7 @@ namespace SteerLM.Npc.Dialogue
     public sealed class DialogueRequest
     {
         private readonly TaskCompletionSource<string> _completion = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly System.Collections.Generic.List<string> _shown = new System.Collections.Generic.List<string>();
         private string _text = "";
 
         internal DialogueRequest(long id, string characterId, string playerLine, string attributes, double now)
@@ -117,14 +118,22 @@ namespace SteerLM.Npc.Dialogue
             }
         }
 
-        internal void ApplyText(int sequence, string piece, double now)
+        /// <summary>Returns false when a replayed piece differs from the one already shown (the line diverged after a restart).</summary>
+        internal bool ApplyText(int sequence, string piece, double now)
         {
-            if (IsDone || sequence < PiecesSeen)
+            if (IsDone)
             {
-                return; // a replay after a worker restart: the same seed gives the same text, already shown
+                return true;
+            }
+
+            if (sequence < PiecesSeen)
+            {
+                // A replay after a worker restart: the same seed normally gives the same text, already shown.
+                return sequence < _shown.Count && _shown[sequence] == piece;
             }
 
             PiecesSeen = sequence + 1;
+            _shown.Add(piece);
             if (Status == DialogueStatus.Pending)
             {
                 Status = DialogueStatus.Streaming;
@@ -133,6 +142,7 @@ namespace SteerLM.Npc.Dialogue
 
             _text += piece;
             TextReceived?.Invoke(this, piece);
+            return true;
         }
 
         internal void Finish(DialogueStatus status, string? finalText, string? reason, string? error, double now)

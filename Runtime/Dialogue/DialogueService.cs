@@ -131,6 +131,19 @@ namespace SteerLM.Npc.Dialogue
                 throw new ArgumentException("The player's line is empty.", nameof(playerLine));
             }
 
+            if (playerLine.Length > Histories.MaxCharacters)
+            {
+                throw new ArgumentException($"The player's line has {playerLine.Length} characters; the history keeps at most {Histories.MaxCharacters}.", nameof(playerLine));
+            }
+
+            foreach (var token in SteerLMTemplate.ControlTokens)
+            {
+                if (playerLine.IndexOf(token, StringComparison.Ordinal) >= 0)
+                {
+                    throw new ArgumentException($"The player's line contains the control token {token}.", nameof(playerLine));
+                }
+            }
+
             var schema = _backend.Schema ?? throw new InvalidOperationException("The dialogue worker is not connected yet; wait until it is ready before asking for lines.");
             if (!attributes.Schema.IsCompatibleWith(schema))
             {
@@ -243,15 +256,30 @@ namespace SteerLM.Npc.Dialogue
             switch (e.Kind)
             {
                 case EventKind.Text:
-                    request.ApplyText(e.Sequence, e.Text!, now);
+                    if (!request.ApplyText(e.Sequence, e.Text!, now))
+                    {
+                        _backend.Cancel(request.Id);
+                        End(request, DialogueStatus.Failed, null, null, "The worker restarted mid-line and its replay differs from the text already shown.");
+                    }
+
+                    break;
+                case EventKind.Complete when request.Status == DialogueStatus.Streaming && e.Text != null && !e.Text.StartsWith(request.Text, StringComparison.Ordinal):
+                    End(request, DialogueStatus.Failed, null, null, "The worker restarted mid-line and its replay differs from the text already shown.");
                     break;
                 case EventKind.Complete:
                     var status = e.Reason == "cancelled" ? DialogueStatus.Cancelled : e.Reason == "deadline" ? DialogueStatus.TimedOut : DialogueStatus.Completed;
                     if (status == DialogueStatus.Completed)
                     {
-                        var history = Histories.For(request.CharacterId);
-                        history.AddPlayerLine(request.PlayerLine, now);
-                        history.AddCharacterLine(e.Text!, request.Attributes, now);
+                        try
+                        {
+                            var history = Histories.For(request.CharacterId);
+                            history.AddPlayerLine(request.PlayerLine, now);
+                            history.AddCharacterLine(e.Text!, request.Attributes, now);
+                        }
+                        catch (ArgumentException)
+                        {
+                            // A line the history refuses (a reply that spells a control token) is still delivered; it is just not remembered.
+                        }
                     }
 
                     End(request, status, e.Text, e.Reason, status == DialogueStatus.TimedOut ? "The worker's deadline passed." : null);

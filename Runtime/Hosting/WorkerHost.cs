@@ -207,8 +207,13 @@ namespace SteerLM.Npc.Hosting
             WorkerConnection connection;
             try
             {
-                connection = await WorkerConnection.ConnectAsync("127.0.0.1", worker.Listening.Port, worker.Listening.Token, _options.ExpectedSchema, cancellationToken)
-                    .ConfigureAwait(false);
+                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                handshake.CancelAfter(TimeSpan.FromSeconds(30));
+                using (handshake.Token.Register(() => { try { worker.Process.Kill(); } catch (InvalidOperationException) { } }))
+                {
+                    connection = await WorkerConnection.ConnectAsync("127.0.0.1", worker.Listening.Port, worker.Listening.Token, _options.ExpectedSchema, handshake.Token)
+                        .ConfigureAwait(false);
+                }
             }
             catch
             {
@@ -224,11 +229,19 @@ namespace SteerLM.Npc.Hosting
                 _schema = connection.Schema;
             }
 
-            WritePidFile(worker);
             Log?.Invoke($"worker {worker.Listening.ProcessId} ready on port {worker.Listening.Port} ({connection.Ready.ModelId})");
             foreach (var pair in _inFlight)
             {
                 _ = SendQuietly(connection, pair.Value.Request, pair.Value.Sink);
+            }
+
+            try
+            {
+                WritePidFile(worker);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                Log?.Invoke("could not write the pid file: " + e.Message);
             }
         }
 
@@ -334,9 +347,9 @@ namespace SteerLM.Npc.Hosting
                 {
                     return;
                 }
-                catch (Exception e) when (e is IOException || e is InvalidOperationException || e is TimeoutException || e is WorkerHandshakeException
-                                          || e is System.Net.Sockets.SocketException || e is System.ComponentModel.Win32Exception)
+                catch (Exception e)
                 {
+                    // Whatever went wrong, the supervisor must live on: log, back off, try again.
                     failures++;
                     Log?.Invoke($"worker restart failed ({failures}): {e.Message}");
                 }

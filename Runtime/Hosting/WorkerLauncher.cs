@@ -111,13 +111,25 @@ namespace SteerLM.Npc.Hosting
             {
                 using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 limit.CancelAfter(timeout ?? TimeSpan.FromSeconds(60));
+
+                // Some runtimes (Mono, Windows pipes) ignore cancellation on a pipe read: ending the process ends the read too.
+                using var killOnTimeout = limit.Token.Register(() =>
+                {
+                    try
+                    {
+                        process.Kill();
+                    }
+                    catch (InvalidOperationException)
+                    {
+                    }
+                });
                 var reader = new FrameReader(process.StandardOutput.BaseStream);
                 Message? first;
                 try
                 {
                     first = await reader.ReadAsync(limit.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                catch (Exception e) when ((e is OperationCanceledException || e is IOException || e is ProtocolException) && limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
                     throw new TimeoutException($"The worker did not report ready within {(timeout ?? TimeSpan.FromSeconds(60)).TotalSeconds:0} s. {Tail(errors)}");
                 }

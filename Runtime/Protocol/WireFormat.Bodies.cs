@@ -222,7 +222,7 @@ namespace SteerLM.Npc.Protocol
                     if (f.Next()) m.MaxTokens = r.ReadInt32();
                     if (f.Next()) m.Priority = r.ReadInt32();
                     if (f.Next()) m.DeadlineMs = r.ReadInt32();
-                    if (f.Next()) r.Skip(); // reserved: stop strings
+                    if (f.Next()) SkipBounded(ref r, 0); // reserved: stop strings
                     message = m;
                     break;
                 }
@@ -352,6 +352,41 @@ namespace SteerLM.Npc.Protocol
 
         private static string Text(ref MessagePackReader r) => r.ReadString() ?? "";
 
+        /// <summary>
+        /// Skips one value without recursing deeper than a few levels: MessagePackReader.Skip recurses once per nesting level
+        /// with no limit, so a frame of nested one-element arrays would overflow the stack (which no catch can stop).
+        /// </summary>
+        private static void SkipBounded(ref MessagePackReader r, int depth)
+        {
+            if (depth > 8)
+            {
+                throw new ProtocolException(ErrorCodes.Malformed, "A value is nested more than 8 levels deep.");
+            }
+
+            switch (r.NextMessagePackType)
+            {
+                case MessagePackType.Array:
+                    var items = Count(r.ReadArrayHeader(), 4096, "nested array");
+                    for (var i = 0; i < items; i++)
+                    {
+                        SkipBounded(ref r, depth + 1);
+                    }
+
+                    break;
+                case MessagePackType.Map:
+                    var pairs = Count(r.ReadMapHeader(), 4096, "nested map");
+                    for (var i = 0; i < 2 * pairs; i++)
+                    {
+                        SkipBounded(ref r, depth + 1);
+                    }
+
+                    break;
+                default:
+                    r.Skip(); // a scalar, string, binary or extension: no recursion
+                    break;
+            }
+        }
+
         private static int Count(int count, int max, string what)
         {
             if (count < 0 || count > max)
@@ -385,7 +420,7 @@ namespace SteerLM.Npc.Protocol
             {
                 for (var i = System.Math.Min(_next, _count); i < _count; i++)
                 {
-                    reader.Skip();
+                    SkipBounded(ref reader, 0);
                 }
 
                 _next = _count;

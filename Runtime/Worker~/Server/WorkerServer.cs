@@ -26,6 +26,7 @@ namespace SteerLM.Npc.Worker.Server
         private readonly string _token;
         private readonly TimeSpan _handshakeTimeout;
         private readonly bool _allowShutdown;
+        private int _disposed;
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private readonly ConcurrentDictionary<Task, byte> _connections = new ConcurrentDictionary<Task, byte>();
 
@@ -84,6 +85,11 @@ namespace SteerLM.Npc.Worker.Server
         /// <summary>Stops accepting, cancels live requests of all connections.</summary>
         public void Dispose()
         {
+            if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            {
+                return;
+            }
+
             _stopping.Cancel();
             try
             {
@@ -142,7 +148,7 @@ namespace SteerLM.Npc.Worker.Server
                 {
                     foreach (var request in _live.Values)
                     {
-                        request.Cancel();
+                        CancelQuietly(request);
                     }
 
                     _outgoing.Writer.TryComplete();
@@ -278,12 +284,14 @@ namespace SteerLM.Npc.Worker.Server
                     case Cancel cancel:
                         if (_live.TryGetValue(cancel.RequestId, out var source))
                         {
-                            source.Cancel();
+                            CancelQuietly(source);
                         }
 
                         break;
                     case Ping ping:
-                        Send(new Pong { Nonce = ping.Nonce });
+                        // Answered from the model's thread, so a stuck step shows up as a missing pong and the host restarts the worker.
+                        var nonce = ping.Nonce;
+                        _server._scheduler.RunOnModelThread(() => nonce).ContinueWith(t => Send(new Pong { Nonce = t.Result }), TaskContinuationOptions.OnlyOnRanToCompletion);
                         break;
                     case Score score:
                         ScoreLine(score);
@@ -411,7 +419,23 @@ namespace SteerLM.Npc.Worker.Server
                     {
                         Send(new Error { RequestId = request.RequestId, Code = ErrorCodes.BadRequest, Text = e.Message.Split('\n')[0] });
                     }
+                    catch (Exception e)
+                    {
+                        Send(new Error { RequestId = request.RequestId, Code = ErrorCodes.Internal, Text = "Scoring failed: " + e.GetBaseException().Message });
+                    }
                 });
+            }
+
+            /// <summary>A request may finish (and dispose its source) between the lookup and the cancel: that is not an error.</summary>
+            private static void CancelQuietly(CancellationTokenSource source)
+            {
+                try
+                {
+                    source.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                }
             }
 
             private static string ToWire(FinishReason reason) => reason switch

@@ -138,6 +138,21 @@ namespace SteerLM.Npc.Tests.Protocol
         }
 
         [Test]
+        public void Decode_OfDeeplyNestedUnknownFields_IsRefusedWithoutOverflowingTheStack()
+        {
+            // A Hello [1, "x", "y", [[[[...]]]]] nested 100,000 levels deep in its unknown trailing field.
+            var payload = new List<byte> { (byte)MessageType.Hello, 0x94, 0x01, 0xa1, (byte)'x', 0xa1, (byte)'y' };
+            for (var i = 0; i < 100_000; i++)
+            {
+                payload.Add(0x91);
+            }
+
+            payload.Add(0x00);
+            var error = Assert.Throws<ProtocolException>(() => WireFormat.Decode(payload.ToArray()));
+            Assert.That(error!.Message, Does.Contain("nested"));
+        }
+
+        [Test]
         public async Task FrameReader_ReadsConsecutiveFrames_AndNullAtACleanEnd()
         {
             using var stream = new MemoryStream();

@@ -247,6 +247,31 @@ namespace SteerLM.Npc.Worker.Tests.Server
         }
 
         [Test]
+        public async Task DeeplyNestedFrameBeforeTheHandshake_DoesNotKillTheWorker()
+        {
+            using (var raw = new TcpClient())
+            {
+                await raw.ConnectAsync("127.0.0.1", _worker.Listening.Port);
+                var body = new List<byte> { (byte)MessageType.Hello, 0x94, 0x01, 0xa1, (byte)'x', 0xa1, (byte)'y' };
+                for (var i = 0; i < 500_000; i++)
+                {
+                    body.Add(0x91);
+                }
+
+                body.Add(0x00);
+                var stream = raw.GetStream();
+                await stream.WriteAsync(BitConverter.GetBytes(body.Count));
+                await stream.WriteAsync(body.ToArray());
+                var answer = await new FrameReader(stream).ReadAsync().WaitAsync(TimeSpan.FromSeconds(10));
+                Assert.That(((Error)answer!).Code, Is.EqualTo(ErrorCodes.Handshake));
+            }
+
+            Assert.That(_worker.Process.HasExited, Is.False);
+            using var connection = await Connect();
+            Assert.That(await connection.PingAsync().WaitAsync(TimeSpan.FromSeconds(10)), Is.GreaterThan(0));
+        }
+
+        [Test]
         public async Task TenThousandRandomAndMutatedFrames_NeverTakeTheWorkerDown()
         {
             var random = new Random(99);

@@ -50,8 +50,14 @@ namespace SteerLM.Npc.Worker.Tests.Server
             var firstPid = host.ProcessId;
             var options = SayOptions.Default.WithMaxTokens(60).WithTemperature(1.2f).WithTimeout(120);
             var requests = Enumerable.Range(0, 3).Select(i => service.Say(Character("c" + i), new NpcMood(Temperament.Balanced), "Tell me a long story " + i, options)).ToArray();
+            var streamed = requests.ToDictionary(r => r, _ => new System.Text.StringBuilder());
+            foreach (var request in requests)
+            {
+                request.TextReceived += (r, piece) => streamed[r].Append(piece);
+            }
 
             PumpUntil(service, () => requests.Any(r => r.Text.Length > 0) || requests.All(r => r.IsDone), TimeSpan.FromSeconds(60));
+            Assume.That(requests.Any(r => !r.IsDone), Is.True, "a line is still live when the worker is killed");
             host.KillWorkerForTest();
             PumpUntil(service, () => requests.All(r => r.IsDone), TimeSpan.FromSeconds(120));
 
@@ -60,7 +66,7 @@ namespace SteerLM.Npc.Worker.Tests.Server
             Assert.That(host.ProcessId, Is.Not.EqualTo(firstPid));
             foreach (var request in requests)
             {
-                Assert.That(request.Text, Is.EqualTo(request.FinalText), "text shown while streaming equals the final line: the replay did not repeat or skip text");
+                Assert.That(streamed[request].ToString(), Is.EqualTo(request.FinalText), "the text streamed to the game equals the final line: the replay neither repeated nor skipped text");
             }
         }
 
@@ -78,7 +84,7 @@ namespace SteerLM.Npc.Worker.Tests.Server
 
             Assert.That(requests.Select(r => r.Status), Has.All.EqualTo(DialogueStatus.Completed));
             Assert.That(service.Histories.For("n2").ToTurns(), Has.Count.EqualTo(2));
-            Assert.That(requests.Select(r => r.FirstTextAt), Has.All.Not.NaN.Or.Property("Length").EqualTo(0));
+            Assert.That(requests.Where(r => r.FinalText!.Length > 0).Select(r => r.FirstTextAt), Has.All.GreaterThanOrEqualTo(0.0));
         }
 
         [Test]
