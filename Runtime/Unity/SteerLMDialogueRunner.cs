@@ -58,7 +58,8 @@ namespace SteerLM.Npc.Unity
             host.Log += line => Debug.Log("SteerLM: " + line);
             try
             {
-                await host.StartAsync();
+                // Off the main thread: ending an orphan, starting the process and the handshake must not stall a frame.
+                await System.Threading.Tasks.Task.Run(() => host.StartAsync());
             }
             catch (Exception e)
             {
@@ -81,9 +82,14 @@ namespace SteerLM.Npc.Unity
 
         private void OnDestroy()
         {
-            _host?.Dispose();
+            // Disposing waits for the worker to stop: do it off the main thread so leaving a scene never freezes a frame.
+            var host = _host;
             _host = null;
             _service = null;
+            if (host != null)
+            {
+                System.Threading.Tasks.Task.Run(host.Dispose);
+            }
         }
 
         private static string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.Combine(Application.streamingAssetsPath, path);

@@ -91,6 +91,13 @@ namespace SteerLM.Npc.Worker.Generation
 
             var sequence = new Sequence(request, _model.Config.VocabSize, _tokenizer);
             _pending.Enqueue(sequence, request.Priority);
+            if (_stopping)
+            {
+                // Dispose ran between the check above and the enqueue: nobody will step this request.
+                sequence.Completion.TrySetResult(sequence.Result(FinishReason.Cancelled, null));
+                return sequence.Completion.Task;
+            }
+
             _wake.Release();
             return sequence.Completion.Task;
         }
