@@ -170,9 +170,18 @@ namespace SteerLM.Npc.Dialogue
                 Seed = options.Seed ?? NextSeed(),
                 DeadlineMs = options.TimeoutSeconds > 0 ? (int)Math.Min(int.MaxValue, options.TimeoutSeconds * 1000) : 0,
             };
+            var characters = system.Length + playerLine.Length;
             foreach (var turn in history.ToTurns())
             {
                 message.History.Add(new WireTurn { IsCharacter = turn.Role == TurnRole.Assistant, Text = turn.Text, Attributes = turn.Attributes });
+                characters += turn.Text.Length;
+            }
+
+            // The worker refuses frames over 1 MiB by closing the connection; refuse here instead, before anything is sent.
+            if (message.History.Count > WireFormat.MaxHistoryTurns || characters * 3 > WireFormat.DefaultMaxFrameBytes - 4096)
+            {
+                throw new ArgumentException($"The request is too large for the wire ({message.History.Count} history turns, {characters} characters); " +
+                    $"at most {WireFormat.MaxHistoryTurns} turns and about {(WireFormat.DefaultMaxFrameBytes - 4096) / 3} characters.", nameof(system));
             }
 
             foreach (var pair in attributes.ToPairs())

@@ -88,7 +88,11 @@ namespace SteerLM.Npc.Hosting
             TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8),
         };
 
+        /// <summary>How many times a request is sent again after worker restarts before it fails.</summary>
+        public const int MaxReplays = 3;
+
         private readonly WorkerHostOptions _options;
+        private readonly ConcurrentDictionary<long, int> _attempts = new ConcurrentDictionary<long, int>();
         private readonly ConcurrentDictionary<long, (Generate Request, IRequestSink Sink)> _inFlight = new ConcurrentDictionary<long, (Generate, IRequestSink)>();
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private readonly object _gate = new object();
@@ -232,6 +236,18 @@ namespace SteerLM.Npc.Hosting
             Log?.Invoke($"worker {worker.Listening.ProcessId} ready on port {worker.Listening.Port} ({connection.Ready.ModelId})");
             foreach (var pair in _inFlight)
             {
+                var attempts = _attempts.AddOrUpdate(pair.Key, 1, (_, n) => n + 1);
+                if (attempts > MaxReplays)
+                {
+                    // A request that was in flight through several crashes may be what crashes the worker: give up on it.
+                    if (_inFlight.TryRemove(pair.Key, out var given))
+                    {
+                        given.Sink.OnError(new Error { RequestId = pair.Key, Code = ErrorCodes.Internal, Text = $"The worker failed {MaxReplays} times while making this line." });
+                    }
+
+                    continue;
+                }
+
                 _ = SendQuietly(connection, pair.Value.Request, pair.Value.Sink);
             }
 
@@ -440,6 +456,7 @@ namespace SteerLM.Npc.Hosting
             public void OnComplete(Complete complete)
             {
                 _host._inFlight.TryRemove(_id, out _);
+                _host._attempts.TryRemove(_id, out _);
                 _inner.OnComplete(complete);
             }
 
@@ -451,6 +468,7 @@ namespace SteerLM.Npc.Hosting
                 }
 
                 _host._inFlight.TryRemove(_id, out _);
+                _host._attempts.TryRemove(_id, out _);
                 _inner.OnError(error);
             }
         }

@@ -187,6 +187,19 @@ namespace SteerLM.Npc.Tests.Dialogue
         }
 
         [Test]
+        public void Say_WithAPersonaTooLargeForTheWire_IsRefusedBeforeAnythingIsSent()
+        {
+            var backend = new FakeBackend();
+            var service = new DialogueService(backend);
+            var huge = new string('a', 400_000);
+
+            var error = Assert.Throws<ArgumentException>(() => service.Say("bram", huge, "Hello.", AttributeSchemas.Npc.Defaults()));
+
+            Assert.That(error!.Message, Does.Contain("too large for the wire"));
+            Assert.That(backend.Sent, Is.Empty);
+        }
+
+        [Test]
         public void IdlePump_AllocatesNothing()
         {
             var service = new DialogueService(new FakeBackend());
