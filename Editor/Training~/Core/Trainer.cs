@@ -128,7 +128,8 @@ namespace SteerLM.Npc.Training.Core
                 optimizer.load_state_dict(Path.Combine(last, OptimizerFile));
             }
 
-            using var metrics = new StreamWriter(Path.Combine(_outDir, "metrics.jsonl"), append: true);
+            // A resumed run appends to its metrics; a fresh run starts them over.
+            using var metrics = new StreamWriter(Path.Combine(_outDir, "metrics.jsonl"), append: step > 0);
             var watch = Stopwatch.StartNew();
             var windowWatch = Stopwatch.StartNew();
             var windowTokens = 0L;

@@ -156,7 +156,21 @@ namespace SteerLM.Npc.Training.Stages
                         $"AdamW, peak learning rate {config2.GetProperty("LearningRate").GetDouble():g3}, warm-up {config2.GetProperty("WarmupSteps").GetInt32()} steps, cosine decay.");
                 }
 
-                text.AppendLine($"- Wall time: {last.GetProperty("elapsed_s").GetDouble() / 3600:0.00} h of this run on {Machine()}.");
+                // elapsed_s restarts when a run is resumed: add up the segments.
+                var seconds = 0.0;
+                var segments = 1;
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    var elapsed = rows[i].GetProperty("elapsed_s").GetDouble();
+                    if (i + 1 == rows.Count || rows[i + 1].GetProperty("elapsed_s").GetDouble() < elapsed)
+                    {
+                        seconds += elapsed;
+                        segments += i + 1 == rows.Count ? 0 : 1;
+                    }
+                }
+
+                text.AppendLine($"- Wall time: {seconds / 3600:0.00} h in {segments} process{(segments == 1 ? "" : "es")} (resumed from checkpoints) on {Machine()}, " +
+                    "a machine shared with builds and tests while it trained.");
                 text.AppendLine($"- Last training loss: {last.GetProperty("train_loss").GetDouble():0.000}.");
                 if (validation.Count > 0)
                 {
