@@ -14,6 +14,7 @@ namespace SteerLM.Npc.Benchmarks
     {
         private static async Task<int> Main(string[] args)
         {
+            NativeThreading.PreferPassiveWaiting(); // the in-process baseline must run like the worker does
             if (args.Length == 0 || (args[0] != "frames" && args[0] != "ipc"))
             {
                 Console.Error.WriteLine("usage: SteerLM.Npc.Benchmarks frames|ipc [--model DIR] [--json] [--npcs 1,8,32] [--seconds 8]");
