@@ -34,6 +34,7 @@ namespace SteerLM.Npc.Worker.Generation
         private long[] _stepSlots = Array.Empty<long>();
         private Thread? _thread;
         private volatile bool _stopping;
+        private long _lastStepTicks = Stopwatch.GetTimestamp();
 
         /// <summary>Creates a scheduler over a model and its tokenizer.</summary>
         /// <param name="model">The model; the scheduler runs it on one thread only.</param>
@@ -72,6 +73,17 @@ namespace SteerLM.Npc.Worker.Generation
 
         /// <summary>Sequences being decoded.</summary>
         public int LiveCount => _live.Count;
+
+        /// <summary>
+        /// Whether the stepping thread is stuck: it has work (live, pending or queued requests) but has not finished a step for
+        /// <paramref name="limit"/>. A stuck worker stops answering pings, so its host restarts it.
+        /// </summary>
+        public bool IsStalled(TimeSpan limit)
+        {
+            var hasWork = _live.Count > 0 || !_pending.IsEmpty || !_modelWork.IsEmpty;
+            var since = Stopwatch.GetTimestamp() - Volatile.Read(ref _lastStepTicks);
+            return hasWork && since > limit.TotalSeconds * Stopwatch.Frequency;
+        }
 
         /// <summary>Bytes held by the key/value cache.</summary>
         public long CacheBytes => _cache.SizeInBytes;
@@ -220,6 +232,7 @@ namespace SteerLM.Npc.Worker.Generation
                 }
             }
 
+            Volatile.Write(ref _lastStepTicks, Stopwatch.GetTimestamp());
             return _live.Count > 0 || !_pending.IsEmpty;
         }
 

@@ -289,9 +289,12 @@ namespace SteerLM.Npc.Worker.Server
 
                         break;
                     case Ping ping:
-                        // Answered from the model's thread, so a stuck step shows up as a missing pong and the host restarts the worker.
-                        var nonce = ping.Nonce;
-                        _server._scheduler.RunOnModelThread(() => nonce).ContinueWith(t => Send(new Pong { Nonce = t.Result }), TaskContinuationOptions.OnlyOnRanToCompletion);
+                        // Answered at once, unless the model's thread is stuck on a step: then silence, and the host restarts the worker.
+                        if (!_server._scheduler.IsStalled(TimeSpan.FromSeconds(5)))
+                        {
+                            Send(new Pong { Nonce = ping.Nonce });
+                        }
+
                         break;
                     case Score score:
                         ScoreLine(score);
