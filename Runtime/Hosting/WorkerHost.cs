@@ -408,9 +408,18 @@ namespace SteerLM.Npc.Hosting
 
             try
             {
+                // "workerPid workerStart ownerPid ownerStart": a worker is an orphan only when the host that started it is gone
+                // (or is this process). Another live editor or game instance sharing the path keeps its worker.
                 var parts = File.ReadAllText(_options.PidFile).Split(' ');
                 var pid = int.Parse(parts[0], CultureInfo.InvariantCulture);
                 var started = long.Parse(parts[1], CultureInfo.InvariantCulture);
+                if (parts.Length >= 4 && IsRunning(int.Parse(parts[2], CultureInfo.InvariantCulture), long.Parse(parts[3], CultureInfo.InvariantCulture))
+                    && int.Parse(parts[2], CultureInfo.InvariantCulture) != Process.GetCurrentProcess().Id)
+                {
+                    Log?.Invoke($"worker {pid} in {_options.PidFile} belongs to another running host; leaving it");
+                    return;
+                }
+
                 using var orphan = Process.GetProcessById(pid);
                 if (orphan.StartTime.ToUniversalTime().Ticks == started)
                 {
@@ -426,6 +435,19 @@ namespace SteerLM.Npc.Hosting
             }
         }
 
+        private static bool IsRunning(int pid, long startTicks)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                return process.StartTime.ToUniversalTime().Ticks == startTicks;
+            }
+            catch (Exception e) when (e is ArgumentException || e is InvalidOperationException || e is System.ComponentModel.Win32Exception)
+            {
+                return false;
+            }
+        }
+
         private void WritePidFile(LaunchedWorker worker)
         {
             if (_options.PidFile == null)
@@ -433,8 +455,12 @@ namespace SteerLM.Npc.Hosting
                 return;
             }
 
-            var started = worker.Process.StartTime.ToUniversalTime().Ticks;
-            File.WriteAllText(_options.PidFile, worker.Listening.ProcessId.ToString(CultureInfo.InvariantCulture) + " " + started.ToString(CultureInfo.InvariantCulture));
+            var self = Process.GetCurrentProcess();
+            File.WriteAllText(_options.PidFile, string.Join(" ",
+                worker.Listening.ProcessId.ToString(CultureInfo.InvariantCulture),
+                worker.Process.StartTime.ToUniversalTime().Ticks.ToString(CultureInfo.InvariantCulture),
+                self.Id.ToString(CultureInfo.InvariantCulture),
+                self.StartTime.ToUniversalTime().Ticks.ToString(CultureInfo.InvariantCulture)));
         }
 
         /// <summary>Passes answers on, and forgets a request once it is finished; a lost connection is not passed on (the request is resent).</summary>

@@ -107,6 +107,24 @@ namespace SteerLM.Npc.Worker.Tests.Server
         }
 
         [Test]
+        public async Task WorkerOfAnotherLiveHost_IsLeftRunning()
+        {
+            var pidFile = Path.Combine(Path.GetTempPath(), "steerlm-worker-" + Guid.NewGuid().ToString("N") + ".pid");
+            using var others = await WorkerLauncher.StartAsync("dotnet", new[] { Path.Combine(AppContext.BaseDirectory, "SteerLM.Npc.Worker.dll") }, TinyModel.Path_);
+            using var owner = Process.GetProcessById(1); // stands for another running editor: alive, and not this process
+            File.WriteAllText(pidFile, string.Join(" ", others.Process.Id, others.Process.StartTime.ToUniversalTime().Ticks,
+                owner.Id, owner.StartTime.ToUniversalTime().Ticks));
+
+            using (var host = new WorkerHost(Options(pidFile)))
+            {
+                await host.StartAsync();
+                Assert.That(host.ProcessId, Is.Not.EqualTo(others.Process.Id));
+            }
+
+            Assert.That(others.Process.HasExited, Is.False, "another live host's worker was not ended");
+        }
+
+        [Test]
         public async Task Dispose_EndsTheWorkerProcess()
         {
             var host = new WorkerHost(Options());
