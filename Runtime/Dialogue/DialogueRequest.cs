@@ -38,7 +38,8 @@ namespace SteerLM.Npc.Dialogue
     {
         private readonly TaskCompletionSource<string> _completion = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly System.Collections.Generic.List<string> _shown = new System.Collections.Generic.List<string>();
-        private string _text = "";
+        private readonly System.Text.StringBuilder _text = new System.Text.StringBuilder();
+        private string? _textCache = "";
 
         internal DialogueRequest(long id, string characterId, string playerLine, string attributes, double now)
         {
@@ -74,7 +75,7 @@ namespace SteerLM.Npc.Dialogue
         public bool IsDone => Status >= DialogueStatus.Completed;
 
         /// <summary>The text so far.</summary>
-        public string Text => _text;
+        public string Text => _textCache ??= _text.ToString();
 
         /// <summary>The whole line once <see cref="DialogueStatus.Completed"/>; otherwise null.</summary>
         public string? FinalText { get; private set; }
@@ -93,6 +94,9 @@ namespace SteerLM.Npc.Dialogue
 
         /// <summary>Seconds when the line finished, or NaN.</summary>
         public double FinishedAt { get; private set; } = double.NaN;
+
+        /// <summary>Service-clock second after which the line times out (infinity for never).</summary>
+        internal double TimeoutAt { get; set; } = double.PositiveInfinity;
 
         /// <summary>Pieces received so far (to ignore a repeat after the worker restarts and replays the line).</summary>
         internal int PiecesSeen { get; private set; }
@@ -140,7 +144,8 @@ namespace SteerLM.Npc.Dialogue
                 FirstTextAt = now;
             }
 
-            _text += piece;
+            _text.Append(piece);
+            _textCache = null; // built again only when the game reads Text
             TextReceived?.Invoke(this, piece);
             return true;
         }
@@ -158,8 +163,9 @@ namespace SteerLM.Npc.Dialogue
             FinishReason = reason;
             if (status == DialogueStatus.Completed)
             {
-                FinalText = finalText ?? _text;
-                _text = FinalText;
+                FinalText = finalText ?? Text;
+                _text.Clear().Append(FinalText);
+                _textCache = FinalText;
                 _completion.TrySetResult(FinalText);
             }
             else if (status == DialogueStatus.Cancelled)

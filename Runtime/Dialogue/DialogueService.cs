@@ -192,7 +192,7 @@ namespace SteerLM.Npc.Dialogue
             _live[request.Id] = request;
             _liveList.Add(request);
             _byCharacter[characterId] = request;
-            Timeouts[request.Id] = options.TimeoutSeconds > 0 ? request.SubmittedAt + options.TimeoutSeconds : double.PositiveInfinity;
+            request.TimeoutAt = options.TimeoutSeconds > 0 ? request.SubmittedAt + options.TimeoutSeconds : double.PositiveInfinity;
             _backend.Send(message, new Sink(this, request.Id));
             return request;
         }
@@ -234,7 +234,7 @@ namespace SteerLM.Npc.Dialogue
             for (var i = _liveList.Count - 1; i >= 0; i--)
             {
                 var request = _liveList[i];
-                if (now >= Timeouts[request.Id])
+                if (now >= request.TimeoutAt)
                 {
                     _backend.Cancel(request.Id);
                     End(request, DialogueStatus.TimedOut, null, null, $"No complete line within {now - request.SubmittedAt:0.0} s.");
@@ -243,8 +243,6 @@ namespace SteerLM.Npc.Dialogue
 
             return applied;
         }
-
-        private Dictionary<long, double> Timeouts { get; } = new Dictionary<long, double>();
 
         private ulong NextSeed()
         {
@@ -303,7 +301,6 @@ namespace SteerLM.Npc.Dialogue
         {
             _live.Remove(request.Id);
             _liveList.Remove(request);
-            Timeouts.Remove(request.Id);
             if (_byCharacter.TryGetValue(request.CharacterId, out var current) && ReferenceEquals(current, request))
             {
                 _byCharacter.Remove(request.CharacterId);
